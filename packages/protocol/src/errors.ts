@@ -1,0 +1,59 @@
+/**
+ * The one registry of error codes the platform answers with.
+ *
+ * Every error body on the wire is `{ detail, code, request_id }` (plus `errors` for validation
+ * failures). Codes are stable: clients may switch on them. Details are for people and may change.
+ *
+ * @example
+ * if (body.code === 'tenant_not_found') showSetupHelp();
+ */
+export const ERROR_CODES = {
+  tenant_missing: { status: 400, detail: 'Tenant ID not found in request' },
+  tenant_invalid: {
+    status: 400,
+    detail: 'Tenant ID is not a valid slug (lowercase letters, digits and dashes, 1-63 characters)',
+  },
+  tenant_conflict: { status: 400, detail: 'The request names more than one tenant' },
+  tenant_not_found: { status: 404, detail: 'Tenant not found' },
+  tenant_disabled: { status: 403, detail: 'Tenant is disabled' },
+  chat_not_found: { status: 404, detail: 'Chat not found' },
+  message_empty: { status: 422, detail: 'Message content is empty' },
+  message_too_long: { status: 422, detail: 'Message content is longer than 4000 characters' },
+  role_not_allowed: { status: 422, detail: 'Visitors may only post messages with role "user"' },
+  validation_failed: { status: 422, detail: 'The request does not match the expected shape' },
+  invalid_json: { status: 400, detail: 'The request body is not valid JSON' },
+  bad_request: { status: 400, detail: 'The request is malformed' },
+  unsupported_media_type: { status: 415, detail: 'Send the request body as application/json' },
+  payload_too_large: { status: 413, detail: 'The request body is too large' },
+  route_not_found: { status: 404, detail: 'No such endpoint' },
+  service_unavailable: { status: 503, detail: 'The service is temporarily unavailable; retry shortly' },
+  internal_error: { status: 500, detail: 'An unexpected error occurred' },
+} as const satisfies Record<string, { status: number; detail: string }>;
+
+/** A stable, machine-readable error code. */
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** One failing field of a request that did not validate. */
+export interface FieldError {
+  /** Where the problem is, e.g. `body.context.page_url`. */
+  field: string;
+  /** What is wrong with it, for people. */
+  message: string;
+}
+
+/** The body of every error response. */
+export interface ErrorBody {
+  /** For people: what went wrong and, where possible, what to do. */
+  detail: string;
+  /** For programs: a key of {@link ERROR_CODES}. */
+  code: ErrorCode;
+  /** The id of the request, as in the `X-Request-ID` response header and the server log. */
+  request_id: string;
+  /** For `validation_failed`: every failing field. */
+  errors?: FieldError[];
+}
+
+/** True when `code` is one of the registry's codes. */
+export function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === 'string' && Object.hasOwn(ERROR_CODES, code);
+}

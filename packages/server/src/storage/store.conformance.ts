@@ -1,0 +1,164 @@
+/**
+ * The conformance suite every `Store` implementation must pass (as socket.io's adapter suite runs
+ * against every adapter). A new backend is done when this passes against it.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConflictError, type Store } from './store.ts';
+
+/** How the suite reaches a backend: `open` may be called again to see the same data anew. */
+export interface StoreHarness {
+  /** Opens a store over the suite's database (same data every call); migrations not yet run. */
+  open(): Promise<Store>;
+  /** Removes the suite's database. */
+  destroy(): Promise<void>;
+}
+
+let tenantCounter = 0;
+const freshTenantId = () => `tenant-${Date.now().toString(36)}-${++tenantCounter}`;
+
+export function describeStoreConformance(name: string, harness: () => Promise<StoreHarness | undefined>): void {
+  describe(`Store conformance: ${name}`, () => {
+    let setup: StoreHarness | undefined;
+    let store: Store;
+
+    beforeAll(async () => {
+      setup = await harness();
+      if (!setup) return;
+      store = await setup.open();
+      await store.migrate();
+    });
+    afterAll(async () => {
+      await store?.close();
+      await setup?.destroy();
+    });
+
+    const test = (title: string, body: () => Promise<void>) =>
+      it(title, async (context) => {
+        if (!setup) context.skip(`${name} is not available on this machine`);
+        await body();
+      });
+
+    async function newChat(tenant_id?: string) {
+      const tenant = tenant_id ?? (await store.createTenant({ id: freshTenantId(), name: 'T' })).id;
+      return store.createChat({ tenant_id: tenant, session_id: 's', visitor_id: 'v', title: 'Chat', context: {} });
+    }
+
+    test('migrations are idempotent and report what they applied', async () => {
+      expect(await store.migrate()).toEqual([]);
+      await store.ping();
+    });
+
+    test('creates, reads, lists and updates tenants; a duplicate id conflicts', async () => {
+      const id = freshTenantId();
+      const created = await store.createTenant({ id, name: 'Acme', allowed_origins: ['https://acme.example'] });
+      expect(created).toMatchObject({ id, name: 'Acme', allowed_origins: ['https://acme.example'], enabled: true });
+      expect(await store.getTenant(id)).toEqual(created);
+      expect((await store.listTenants()).map((tenant) => tenant.id)).toContain(id);
+      await expect(store.createTenant({ id, name: 'Again' })).rejects.toBeInstanceOf(ConflictError);
+
+      const updated = await store.updateTenant(id, { name: 'Acme Inc', enabled: false });
+      expect(updated).toMatchObject({ name: 'Acme Inc', enabled: false, allowed_origins: ['https://acme.example'] });
+      expect(await store.updateTenant(id, { allowed_origins: [] })).toMatchObject({ allowed_origins: [] });
+      expect(await store.getTenant('no-such-tenant')).toBeUndefined();
+      expect(await store.updateTenant('no-such-tenant', { name: 'x' })).toBeUndefined();
+    });
+
+    test('a chat is visible only to its own tenant', async () => {
+      const chat = await newChat();
+      const other = await store.createTenant({ id: freshTenantId(), name: 'Other' });
+      expect(chat).toMatchObject({ status: 'active', last_seq: 0, session_id: 's', visitor_id: 'v' });
+      expect(await store.getChat(chat.tenant_id, chat.id)).toEqual(chat);
+      expect(await store.getChat(other.id, chat.id)).toBeUndefined();
+      expect(await store.getChat(chat.tenant_id, crypto.randomUUID())).toBeUndefined();
+      expect(await store.listMessages(other.id, chat.id, { after_seq: 0, limit: 10 })).toBeUndefined();
+      const foreign = { tenant_id: other.id, chat_id: chat.id, role: 'user' as const, content: 'x', metadata: {} };
+      expect(await store.appendMessage(foreign)).toBeUndefined();
+    });
+
+    test('messages get seq 1, 2, 3 and round-trip their content and metadata', async () => {
+      const chat = await newChat();
+      const metadata = { page_url: 'https://x.example/é', nested: { list: [1, 'two', null], flag: true } };
+      const seqs: number[] = [];
+      for (const content of ['first', 'second 🚀', 'third']) {
+        const result = await store.appendMessage({ tenant_id: chat.tenant_id, chat_id: chat.id, role: 'user', content, metadata });
+        expect(result?.created).toBe(true);
+        seqs.push(result?.message.seq ?? -1);
+      }
+      expect(seqs).toEqual([1, 2, 3]);
+      const page = await store.listMessages(chat.tenant_id, chat.id, { after_seq: 0, limit: 10 });
+      expect(page?.items.map((message) => message.content)).toEqual(['first', 'second 🚀', 'third']);
+      expect(page?.items[1]?.metadata).toEqual(metadata);
+      expect(page?.items[0]?.client_message_id).toBeNull();
+      expect((await store.getChat(chat.tenant_id, chat.id))?.last_seq).toBe(3);
+    });
+
+    test('a resent client_message_id returns the first message and stores nothing', async () => {
+      const chat = await newChat();
+      const send = (content: string) =>
+        store.appendMessage({ tenant_id: chat.tenant_id, chat_id: chat.id, role: 'user', content, metadata: {}, client_message_id: 'cm-1' });
+      const first = await send('hello');
+      const again = await send('hello, edited');
+      expect(first?.created).toBe(true);
+      expect(again).toEqual({ message: first?.message, created: false });
+      expect((await store.listMessages(chat.tenant_id, chat.id, { after_seq: 0, limit: 10 }))?.total).toBe(1);
+
+      // The key is per chat: another chat may use the same one.
+      const otherChat = await newChat(chat.tenant_id);
+      const elsewhere = await store.appendMessage({
+        tenant_id: chat.tenant_id, chat_id: otherChat.id, role: 'user', content: 'hi', metadata: {}, client_message_id: 'cm-1',
+      });
+      expect(elsewhere?.created).toBe(true);
+    });
+
+    test('concurrent appends get distinct, gap-free seqs', async () => {
+      const chat = await newChat();
+      const results = await Promise.all(
+        Array.from({ length: 40 }, (_, index) =>
+          store.appendMessage({ tenant_id: chat.tenant_id, chat_id: chat.id, role: 'user', content: `m${index}`, metadata: {} }),
+        ),
+      );
+      const seqs = results.map((result) => result?.message.seq ?? -1).sort((a, b) => a - b);
+      expect(seqs).toEqual(Array.from({ length: 40 }, (_, index) => index + 1));
+    });
+
+    test('concurrent resends of one client_message_id store exactly one message', async () => {
+      const chat = await newChat();
+      const results = await Promise.all(
+        Array.from({ length: 10 }, () =>
+          store.appendMessage({
+            tenant_id: chat.tenant_id, chat_id: chat.id, role: 'user', content: 'once', metadata: {}, client_message_id: 'same',
+          }),
+        ),
+      );
+      expect(results.filter((result) => result?.created)).toHaveLength(1);
+      expect(new Set(results.map((result) => result?.message.id)).size).toBe(1);
+      expect((await store.listMessages(chat.tenant_id, chat.id, { after_seq: 0, limit: 10 }))?.total).toBe(1);
+    });
+
+    test('pages through messages by seq', async () => {
+      const chat = await newChat();
+      for (let index = 1; index <= 5; index++) {
+        await store.appendMessage({ tenant_id: chat.tenant_id, chat_id: chat.id, role: 'user', content: `m${index}`, metadata: {} });
+      }
+      const first = await store.listMessages(chat.tenant_id, chat.id, { after_seq: 0, limit: 2 });
+      expect(first).toMatchObject({ total: 5, has_more: true });
+      expect(first?.items.map((message) => message.seq)).toEqual([1, 2]);
+      const last = await store.listMessages(chat.tenant_id, chat.id, { after_seq: 4, limit: 2 });
+      expect(last).toMatchObject({ total: 5, has_more: false });
+      expect(last?.items.map((message) => message.seq)).toEqual([5]);
+      const beyond = await store.listMessages(chat.tenant_id, chat.id, { after_seq: 5, limit: 2 });
+      expect(beyond).toMatchObject({ items: [], has_more: false });
+    });
+
+    test('what was committed is there after the store is closed and opened again', async () => {
+      const chat = await newChat();
+      const appended = await store.appendMessage({ tenant_id: chat.tenant_id, chat_id: chat.id, role: 'user', content: 'kept', metadata: {} });
+      await store.close();
+      store = (await setup?.open()) as Store;
+      expect(await store.migrate()).toEqual([]);
+      const page = await store.listMessages(chat.tenant_id, chat.id, { after_seq: 0, limit: 10 });
+      expect(page?.items).toEqual([appended?.message]);
+      expect(await store.getChat(chat.tenant_id, chat.id)).toMatchObject({ id: chat.id, last_seq: 1 });
+    });
+  });
+}

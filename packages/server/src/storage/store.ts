@@ -1,0 +1,177 @@
+/**
+ * The storage contract. The database is the source of truth for tenants, chats and messages;
+ * a call that resolves has committed. Two implementations: `sqlite/` (embedded default) and
+ * `postgres/` (at scale). Both pass `store.conformance.ts`.
+ */
+import type { ChatStatus, MessageRole } from '@miptech/protocol';
+
+/** A company that uses the platform. */
+export interface Tenant {
+  /** Slug, e.g. `miptech-company`; the value of `X-Tenant-ID`. */
+  id: string;
+  /** Display name. */
+  name: string;
+  /** Exact origins (`https://www.example.com`) allowed to call the API from a browser. */
+  allowed_origins: string[];
+  /** A disabled tenant's routes answer 403 `tenant_disabled`. */
+  enabled: boolean;
+  /** ISO 8601. */
+  created_at: string;
+  /** ISO 8601. */
+  updated_at: string;
+}
+
+/** What it takes to create a tenant. */
+export interface NewTenant {
+  /** Slug; must be unique. */
+  id: string;
+  /** Display name. */
+  name: string;
+  /** Allowed browser origins. */
+  allowed_origins?: string[];
+}
+
+/** The fields of a tenant that may change. */
+export interface TenantPatch {
+  /** New display name. */
+  name?: string;
+  /** Replaces the whole list. */
+  allowed_origins?: string[];
+  /** Enable or disable. */
+  enabled?: boolean;
+}
+
+/** A conversation between one visitor and a tenant. */
+export interface ChatRecord {
+  /** UUID. */
+  id: string;
+  /** Owning tenant. */
+  tenant_id: string;
+  /** Browser session that opened it. */
+  session_id: string;
+  /** Visitor who opened it. */
+  visitor_id: string;
+  /** Shown to operators. */
+  title: string;
+  /** Lifecycle state. */
+  status: ChatStatus;
+  /** Page URL, user agent, referrer and the like, as sent at creation. */
+  context: Record<string, unknown>;
+  /** seq of the newest message; 0 when empty. */
+  last_seq: number;
+  /** ISO 8601. */
+  created_at: string;
+  /** ISO 8601; moves with every message. */
+  updated_at: string;
+}
+
+/** What it takes to create a chat. */
+export interface NewChat {
+  /** Owning tenant; must exist. */
+  tenant_id: string;
+  /** Browser session. */
+  session_id: string;
+  /** Visitor. */
+  visitor_id: string;
+  /** Title. */
+  title: string;
+  /** Creation context. */
+  context: Record<string, unknown>;
+}
+
+/** One entry of a chat's append-only log. */
+export interface MessageRecord {
+  /** UUID. */
+  id: string;
+  /** Chat it belongs to. */
+  chat_id: string;
+  /** 1, 2, 3… per chat, without gaps or repeats. */
+  seq: number;
+  /** Author kind. */
+  role: MessageRole;
+  /** Text, already trimmed and length-checked. */
+  content: string;
+  /** Free-form JSON object from the sender. */
+  metadata: Record<string, unknown>;
+  /** Sender's idempotency key, unique per chat; null when none was sent. */
+  client_message_id: string | null;
+  /** ISO 8601. */
+  created_at: string;
+}
+
+/** What it takes to append a message. */
+export interface NewMessage {
+  /** Tenant the chat must belong to. */
+  tenant_id: string;
+  /** Chat to append to. */
+  chat_id: string;
+  /** Author kind. */
+  role: MessageRole;
+  /** Text. */
+  content: string;
+  /** Free-form JSON object. */
+  metadata: Record<string, unknown>;
+  /** Idempotency key. */
+  client_message_id?: string | null;
+}
+
+/** Result of {@link Store.appendMessage}. */
+export interface AppendResult {
+  /** The stored message: the new one, or the earlier one with the same `client_message_id`. */
+  message: MessageRecord;
+  /** False when the `client_message_id` had been seen and nothing was stored. */
+  created: boolean;
+}
+
+/** A page of a chat's messages, oldest first. */
+export interface MessageSlice {
+  /** Messages with `seq > after_seq`, at most `limit`. */
+  items: MessageRecord[];
+  /** Messages in the chat. */
+  total: number;
+  /** More messages follow the last item. */
+  has_more: boolean;
+}
+
+/** Raised when creating something whose key exists already. */
+export class ConflictError extends Error {
+  override name = 'ConflictError';
+}
+
+/** The storage contract; every method is tenant-scoped where data belongs to a tenant. */
+export interface Store {
+  /** `sqlite` or `postgres`, for health output and logs. */
+  readonly kind: 'sqlite' | 'postgres';
+  /** Applies pending schema migrations; safe to call from several instances at once. Returns the versions applied. */
+  migrate(): Promise<number[]>;
+  /** Resolves when the database answers a trivial query. */
+  ping(): Promise<void>;
+  /** Releases connections and file handles. */
+  close(): Promise<void>;
+
+  /** Creates a tenant; {@link ConflictError} when the id is taken. */
+  createTenant(tenant: NewTenant): Promise<Tenant>;
+  /** The tenant with this id, or undefined. */
+  getTenant(id: string): Promise<Tenant | undefined>;
+  /** Every tenant, by id. */
+  listTenants(): Promise<Tenant[]>;
+  /** Applies the patch; undefined when no such tenant. */
+  updateTenant(id: string, patch: TenantPatch): Promise<Tenant | undefined>;
+
+  /** Creates a chat with a new UUID and `last_seq` 0. */
+  createChat(chat: NewChat): Promise<ChatRecord>;
+  /** The chat if it exists AND belongs to the tenant; otherwise undefined. */
+  getChat(tenant_id: string, chat_id: string): Promise<ChatRecord | undefined>;
+
+  /**
+   * Appends a message with the chat's next seq, atomically. Resending a `client_message_id`
+   * returns the earlier message with `created: false`. Undefined when the chat is not the tenant's.
+   */
+  appendMessage(message: NewMessage): Promise<AppendResult | undefined>;
+  /** Messages with `seq > after_seq`, oldest first; undefined when the chat is not the tenant's. */
+  listMessages(
+    tenant_id: string,
+    chat_id: string,
+    page: { after_seq: number; limit: number },
+  ): Promise<MessageSlice | undefined>;
+}
