@@ -16,7 +16,10 @@ export interface StoreHarness {
 let tenantCounter = 0;
 const freshTenantId = () => `tenant-${Date.now().toString(36)}-${++tenantCounter}`;
 
-export function describeStoreConformance(name: string, harness: () => Promise<StoreHarness | undefined>): void {
+export function describeStoreConformance(
+  name: string,
+  harness: () => Promise<StoreHarness | undefined>,
+): void {
   describe(`Store conformance: ${name}`, () => {
     let setup: StoreHarness | undefined;
     let store: Store;
@@ -40,7 +43,13 @@ export function describeStoreConformance(name: string, harness: () => Promise<St
 
     async function newChat(tenant_id?: string) {
       const tenant = tenant_id ?? (await store.createTenant({ id: freshTenantId(), name: 'T' })).id;
-      return store.createChat({ tenant_id: tenant, session_id: 's', visitor_id: 'v', title: 'Chat', context: {} });
+      return store.createChat({
+        tenant_id: tenant,
+        session_id: 's',
+        visitor_id: 'v',
+        title: 'Chat',
+        context: {},
+      });
     }
 
     test('migrations are idempotent and report what they applied', async () => {
@@ -50,14 +59,27 @@ export function describeStoreConformance(name: string, harness: () => Promise<St
 
     test('creates, reads, lists and updates tenants; a duplicate id conflicts', async () => {
       const id = freshTenantId();
-      const created = await store.createTenant({ id, name: 'Acme', allowed_origins: ['https://acme.example'] });
-      expect(created).toMatchObject({ id, name: 'Acme', allowed_origins: ['https://acme.example'], enabled: true });
+      const created = await store.createTenant({
+        id,
+        name: 'Acme',
+        allowed_origins: ['https://acme.example'],
+      });
+      expect(created).toMatchObject({
+        id,
+        name: 'Acme',
+        allowed_origins: ['https://acme.example'],
+        enabled: true,
+      });
       expect(await store.getTenant(id)).toEqual(created);
       expect((await store.listTenants()).map((tenant) => tenant.id)).toContain(id);
       await expect(store.createTenant({ id, name: 'Again' })).rejects.toBeInstanceOf(ConflictError);
 
       const updated = await store.updateTenant(id, { name: 'Acme Inc', enabled: false });
-      expect(updated).toMatchObject({ name: 'Acme Inc', enabled: false, allowed_origins: ['https://acme.example'] });
+      expect(updated).toMatchObject({
+        name: 'Acme Inc',
+        enabled: false,
+        allowed_origins: ['https://acme.example'],
+      });
       expect(await store.updateTenant(id, { allowed_origins: [] })).toMatchObject({ allowed_origins: [] });
       expect(await store.getTenant('no-such-tenant')).toBeUndefined();
       expect(await store.updateTenant('no-such-tenant', { name: 'x' })).toBeUndefined();
@@ -71,7 +93,13 @@ export function describeStoreConformance(name: string, harness: () => Promise<St
       expect(await store.getChat(other.id, chat.id)).toBeUndefined();
       expect(await store.getChat(chat.tenant_id, crypto.randomUUID())).toBeUndefined();
       expect(await store.listMessages(other.id, chat.id, { after_seq: 0, limit: 10 })).toBeUndefined();
-      const foreign = { tenant_id: other.id, chat_id: chat.id, role: 'user' as const, content: 'x', metadata: {} };
+      const foreign = {
+        tenant_id: other.id,
+        chat_id: chat.id,
+        role: 'user' as const,
+        content: 'x',
+        metadata: {},
+      };
       expect(await store.appendMessage(foreign)).toBeUndefined();
     });
 
@@ -80,7 +108,13 @@ export function describeStoreConformance(name: string, harness: () => Promise<St
       const metadata = { page_url: 'https://x.example/é', nested: { list: [1, 'two', null], flag: true } };
       const seqs: number[] = [];
       for (const content of ['first', 'second 🚀', 'third']) {
-        const result = await store.appendMessage({ tenant_id: chat.tenant_id, chat_id: chat.id, role: 'user', content, metadata });
+        const result = await store.appendMessage({
+          tenant_id: chat.tenant_id,
+          chat_id: chat.id,
+          role: 'user',
+          content,
+          metadata,
+        });
         expect(result?.created).toBe(true);
         seqs.push(result?.message.seq ?? -1);
       }
@@ -95,7 +129,14 @@ export function describeStoreConformance(name: string, harness: () => Promise<St
     test('a resent client_message_id returns the first message and stores nothing', async () => {
       const chat = await newChat();
       const send = (content: string) =>
-        store.appendMessage({ tenant_id: chat.tenant_id, chat_id: chat.id, role: 'user', content, metadata: {}, client_message_id: 'cm-1' });
+        store.appendMessage({
+          tenant_id: chat.tenant_id,
+          chat_id: chat.id,
+          role: 'user',
+          content,
+          metadata: {},
+          client_message_id: 'cm-1',
+        });
       const first = await send('hello');
       const again = await send('hello, edited');
       expect(first?.created).toBe(true);
@@ -105,7 +146,12 @@ export function describeStoreConformance(name: string, harness: () => Promise<St
       // The key is per chat: another chat may use the same one.
       const otherChat = await newChat(chat.tenant_id);
       const elsewhere = await store.appendMessage({
-        tenant_id: chat.tenant_id, chat_id: otherChat.id, role: 'user', content: 'hi', metadata: {}, client_message_id: 'cm-1',
+        tenant_id: chat.tenant_id,
+        chat_id: otherChat.id,
+        role: 'user',
+        content: 'hi',
+        metadata: {},
+        client_message_id: 'cm-1',
       });
       expect(elsewhere?.created).toBe(true);
     });
@@ -114,7 +160,13 @@ export function describeStoreConformance(name: string, harness: () => Promise<St
       const chat = await newChat();
       const results = await Promise.all(
         Array.from({ length: 40 }, (_, index) =>
-          store.appendMessage({ tenant_id: chat.tenant_id, chat_id: chat.id, role: 'user', content: `m${index}`, metadata: {} }),
+          store.appendMessage({
+            tenant_id: chat.tenant_id,
+            chat_id: chat.id,
+            role: 'user',
+            content: `m${index}`,
+            metadata: {},
+          }),
         ),
       );
       const seqs = results.map((result) => result?.message.seq ?? -1).sort((a, b) => a - b);
@@ -126,7 +178,12 @@ export function describeStoreConformance(name: string, harness: () => Promise<St
       const results = await Promise.all(
         Array.from({ length: 10 }, () =>
           store.appendMessage({
-            tenant_id: chat.tenant_id, chat_id: chat.id, role: 'user', content: 'once', metadata: {}, client_message_id: 'same',
+            tenant_id: chat.tenant_id,
+            chat_id: chat.id,
+            role: 'user',
+            content: 'once',
+            metadata: {},
+            client_message_id: 'same',
           }),
         ),
       );
@@ -138,7 +195,13 @@ export function describeStoreConformance(name: string, harness: () => Promise<St
     test('pages through messages by seq', async () => {
       const chat = await newChat();
       for (let index = 1; index <= 5; index++) {
-        await store.appendMessage({ tenant_id: chat.tenant_id, chat_id: chat.id, role: 'user', content: `m${index}`, metadata: {} });
+        await store.appendMessage({
+          tenant_id: chat.tenant_id,
+          chat_id: chat.id,
+          role: 'user',
+          content: `m${index}`,
+          metadata: {},
+        });
       }
       const first = await store.listMessages(chat.tenant_id, chat.id, { after_seq: 0, limit: 2 });
       expect(first).toMatchObject({ total: 5, has_more: true });
@@ -152,7 +215,13 @@ export function describeStoreConformance(name: string, harness: () => Promise<St
 
     test('what was committed is there after the store is closed and opened again', async () => {
       const chat = await newChat();
-      const appended = await store.appendMessage({ tenant_id: chat.tenant_id, chat_id: chat.id, role: 'user', content: 'kept', metadata: {} });
+      const appended = await store.appendMessage({
+        tenant_id: chat.tenant_id,
+        chat_id: chat.id,
+        role: 'user',
+        content: 'kept',
+        metadata: {},
+      });
       await store.close();
       store = (await setup?.open()) as Store;
       expect(await store.migrate()).toEqual([]);

@@ -116,7 +116,14 @@ export class SqliteStore implements Store {
 
   async createChat(chat: NewChat): Promise<ChatRecord> {
     const time = now();
-    const record: ChatRecord = { id: newId(), ...chat, status: 'active', last_seq: 0, created_at: time, updated_at: time };
+    const record: ChatRecord = {
+      id: newId(),
+      ...chat,
+      status: 'active',
+      last_seq: 0,
+      created_at: time,
+      updated_at: time,
+    };
     this.#db
       .prepare(
         `INSERT INTO chats (id, tenant_id, session_id, visitor_id, title, status, context, last_seq, created_at, updated_at)
@@ -137,7 +144,9 @@ export class SqliteStore implements Store {
   }
 
   async getChat(tenant_id: string, chat_id: string): Promise<ChatRecord | undefined> {
-    const row = this.#db.prepare('SELECT * FROM chats WHERE id = ? AND tenant_id = ?').get(chat_id, tenant_id);
+    const row = this.#db
+      .prepare('SELECT * FROM chats WHERE id = ? AND tenant_id = ?')
+      .get(chat_id, tenant_id);
     return row ? toChat(row) : undefined;
   }
 
@@ -190,7 +199,9 @@ export class SqliteStore implements Store {
     chat_id: string,
     page: { after_seq: number; limit: number },
   ): Promise<MessageSlice | undefined> {
-    const chat = this.#db.prepare('SELECT 1 FROM chats WHERE id = ? AND tenant_id = ?').get(chat_id, tenant_id);
+    const chat = this.#db
+      .prepare('SELECT 1 FROM chats WHERE id = ? AND tenant_id = ?')
+      .get(chat_id, tenant_id);
     if (!chat) return undefined;
     const rows = this.#db
       .prepare('SELECT * FROM messages WHERE chat_id = ? AND seq > ? ORDER BY seq LIMIT ?')

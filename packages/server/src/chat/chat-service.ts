@@ -1,0 +1,127 @@
+/**
+ * Chats and messages: the rules every entry point (REST now, WebSocket later) shares. Routes only
+ * translate HTTP to these calls.
+ */
+import { randomUUID } from 'node:crypto';
+import { type ChatContext, MAX_MESSAGE_LENGTH } from '@miptech/protocol';
+import { ApiError } from '../http/api-error.ts';
+import type { ChatRecord, MessageRecord, MessageSlice, Store } from '../storage/store.ts';
+
+/** Largest JSON size of a chat's `context` or a message's `metadata`, in characters. */
+const MAX_JSON_SIZE = 16 * 1024;
+
+/** Called after a message is committed; the seam where the assistant and realtime fan-out plug in. */
+export type MessageListener = (message: MessageRecord, chat: { tenant_id: string; chat_id: string }) => void;
+
+export interface NewChatInput {
+  session_id?: string | undefined;
+  visitor_id?: string | undefined;
+  title?: string | undefined;
+  context?: ChatContext | undefined;
+}
+
+export interface VisitorMessageInput {
+  content: string;
+  role?: string | undefined;
+  metadata?: Record<string, unknown> | undefined;
+  client_message_id?: string | undefined;
+}
+
+export class ChatService {
+  readonly #store: Store;
+  readonly #listeners = new Set<MessageListener>();
+
+  constructor(store: Store) {
+    this.#store = store;
+  }
+
+  /** Subscribes to committed messages (not to idempotent replays); returns the unsubscribe function. */
+  onMessage(listener: MessageListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  async createChat(tenantId: string, input: NewChatInput): Promise<ChatRecord> {
+    const context = input.context ?? {};
+    assertJsonSize('body.context', context);
+    return this.#store.createChat({
+      tenant_id: tenantId,
+      session_id: input.session_id ?? `session_${randomUUID()}`,
+      visitor_id: input.visitor_id ?? `visitor_${randomUUID()}`,
+      title: input.title?.trim() || 'Website Chat',
+      context,
+    });
+  }
+
+  async getChat(tenantId: string, chatId: string): Promise<ChatRecord> {
+    const chat = await this.#store.getChat(tenantId, chatId);
+    if (!chat) throw chatNotFound();
+    return chat;
+  }
+
+  /** Stores a visitor's message; a resent `client_message_id` returns the stored one with `created: false`. */
+  async postVisitorMessage(
+    tenantId: string,
+    chatId: string,
+    input: VisitorMessageInput,
+  ): Promise<{ message: MessageRecord; created: boolean }> {
+    if (input.role !== undefined && input.role !== 'user') throw new ApiError('role_not_allowed');
+    const content = input.content.trim();
+    if (content.length === 0) throw new ApiError('message_empty');
+    if (content.length > MAX_MESSAGE_LENGTH) {
+      throw new ApiError(
+        'message_too_long',
+        `Message content is ${content.length} characters; the limit is ${MAX_MESSAGE_LENGTH}`,
+      );
+    }
+    const metadata = input.metadata ?? {};
+    assertJsonSize('body.metadata', metadata);
+    const result = await this.#store.appendMessage({
+      tenant_id: tenantId,
+      chat_id: chatId,
+      role: 'user',
+      content,
+      metadata,
+      client_message_id: input.client_message_id ?? null,
+    });
+    if (!result) throw chatNotFound();
+    if (result.created) this.#notify(result.message, tenantId);
+    return result;
+  }
+
+  async listMessages(
+    tenantId: string,
+    chatId: string,
+    page: { limit: number; cursor?: string | undefined },
+  ): Promise<MessageSlice> {
+    const slice = await this.#store.listMessages(tenantId, chatId, {
+      after_seq: Number(page.cursor ?? 0),
+      limit: page.limit,
+    });
+    if (!slice) throw chatNotFound();
+    return slice;
+  }
+
+  #notify(message: MessageRecord, tenantId: string): void {
+    for (const listener of this.#listeners) {
+      // A failing listener must not turn a committed message into an error for its sender.
+      try {
+        listener(message, { tenant_id: tenantId, chat_id: message.chat_id });
+      } catch {}
+    }
+  }
+}
+
+/** Same answer for a chat that does not exist and one of another tenant: nothing to learn from it. */
+const chatNotFound = () => new ApiError('chat_not_found');
+
+function assertJsonSize(field: string, value: unknown): void {
+  const size = JSON.stringify(value).length;
+  if (size > MAX_JSON_SIZE) {
+    throw new ApiError(
+      'validation_failed',
+      `${field} is too large (${size} characters; at most ${MAX_JSON_SIZE})`,
+      [{ field, message: `at most ${MAX_JSON_SIZE} characters of JSON` }],
+    );
+  }
+}

@@ -1,0 +1,334 @@
+/**
+ * The store for running at scale: PostgreSQL through a `pg` connection pool, so several server
+ * instances can share one database.
+ *
+ * Timestamps are generated in JavaScript (`now()`) and read back through `decodeTime`, so both
+ * stores return the same ISO 8601 format with milliseconds.
+ */
+import type { ChatStatus, MessageRole } from '@miptech/protocol';
+import pg from 'pg';
+import { decodeObject, decodeStrings, decodeTime, newId, now } from '../records.ts';
+import {
+  type AppendResult,
+  type ChatRecord,
+  ConflictError,
+  type MessageRecord,
+  type MessageSlice,
+  type NewChat,
+  type NewMessage,
+  type NewTenant,
+  type Store,
+  type Tenant,
+  type TenantPatch,
+} from '../store.ts';
+import { POSTGRES_MIGRATIONS } from './migrations.ts';
+
+type Row = Record<string, unknown>;
+
+/** What a transaction's work produced, and whether to keep its writes. */
+interface Outcome<T> {
+  value: T;
+  commit: boolean;
+}
+
+/** Options for {@link PostgresStore}. */
+export interface PostgresStoreOptions {
+  /** `postgres://user@host:port/database`. */
+  connectionString: string;
+  /** Schema to keep the tables in, created by `migrate()`; the server's default search_path when absent. */
+  schema?: string;
+  /** Most connections the pool opens; pg's default (10) when absent. */
+  max?: number;
+}
+
+/**
+ * Key of the advisory lock that serialises migrations. Any fixed number works, as long as every
+ * instance uses the same one and other applications sharing the database do not.
+ */
+const MIGRATION_LOCK_KEY = 7_105_301_911_262_023_001n;
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]*$/i;
+
+export class PostgresStore implements Store {
+  readonly kind = 'postgres' as const;
+  readonly #pool: pg.Pool;
+  readonly #schema: string | undefined;
+  #closing: Promise<void> | undefined;
+
+  constructor(options: PostgresStoreOptions) {
+    if (options.schema !== undefined && !SCHEMA_NAME.test(options.schema)) {
+      throw new Error(`Invalid PostgreSQL schema name "${options.schema}"`);
+    }
+    this.#schema = options.schema;
+    this.#pool = new pg.Pool({
+      connectionString: options.connectionString,
+      max: options.max,
+      // Set at connection start-up, so every pooled connection sees the schema without an extra query.
+      // Quoted so that the name keeps its case, exactly as `CREATE SCHEMA` below creates it.
+      options: options.schema === undefined ? undefined : `-c search_path="${options.schema}"`,
+    });
+    // An idle connection fails when the database restarts; without a listener that error would crash
+    // the process. The pool drops the connection and the next query opens a fresh one.
+    this.#pool.on('error', () => {});
+  }
+
+  async migrate(): Promise<number[]> {
+    return this.#transaction(async (client) => {
+      // Held until COMMIT: another instance migrating at the same moment waits here, then finds
+      // nothing left to apply. Taken before CREATE SCHEMA, which can itself race.
+      await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
+      if (this.#schema !== undefined) await client.query(`CREATE SCHEMA IF NOT EXISTS "${this.#schema}"`);
+      await client.query(
+        'CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL)',
+      );
+      const result = await client.query<Row>('SELECT version FROM schema_migrations');
+      const applied = new Set(result.rows.map((row) => Number(row.version)));
+      const done: number[] = [];
+      for (const migration of POSTGRES_MIGRATIONS) {
+        if (applied.has(migration.version)) continue;
+        await client.query(migration.sql);
+        await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
+          migration.version,
+          migration.name,
+          now(),
+        ]);
+        done.push(migration.version);
+      }
+      return { value: done, commit: true };
+    });
+  }
+
+  async ping(): Promise<void> {
+    await this.#pool.query('SELECT 1');
+  }
+
+  async close(): Promise<void> {
+    // pg rejects a second `end()`; every caller awaits the first one instead.
+    this.#closing ??= this.#pool.end();
+    await this.#closing;
+  }
+
+  async createTenant(tenant: NewTenant): Promise<Tenant> {
+    const time = now();
+    try {
+      const result = await this.#pool.query<Row>(
+        `INSERT INTO tenants (id, name, allowed_origins, enabled, created_at, updated_at)
+         VALUES ($1, $2, $3, true, $4, $4) RETURNING *`,
+        [tenant.id, tenant.name, JSON.stringify(tenant.allowed_origins ?? []), time],
+      );
+      return toTenant(result.rows[0] as Row);
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new ConflictError(`Tenant "${tenant.id}" exists already`);
+      throw error;
+    }
+  }
+
+  async getTenant(id: string): Promise<Tenant | undefined> {
+    const result = await this.#pool.query<Row>('SELECT * FROM tenants WHERE id = $1', [id]);
+    const row = result.rows[0];
+    return row ? toTenant(row) : undefined;
+  }
+
+  async listTenants(): Promise<Tenant[]> {
+    const result = await this.#pool.query<Row>('SELECT * FROM tenants ORDER BY id');
+    return result.rows.map(toTenant);
+  }
+
+  async updateTenant(id: string, patch: TenantPatch): Promise<Tenant | undefined> {
+    // One statement, so two concurrent patches to different fields cannot undo each other.
+    const result = await this.#pool.query<Row>(
+      `UPDATE tenants SET
+         name = COALESCE($2, name),
+         allowed_origins = COALESCE($3::jsonb, allowed_origins),
+         enabled = COALESCE($4, enabled),
+         updated_at = $5
+       WHERE id = $1 RETURNING *`,
+      [
+        id,
+        patch.name ?? null,
+        patch.allowed_origins === undefined ? null : JSON.stringify(patch.allowed_origins),
+        patch.enabled ?? null,
+        now(),
+      ],
+    );
+    const row = result.rows[0];
+    return row ? toTenant(row) : undefined;
+  }
+
+  async createChat(chat: NewChat): Promise<ChatRecord> {
+    const time = now();
+    const record: ChatRecord = {
+      id: newId(),
+      ...chat,
+      status: 'active',
+      last_seq: 0,
+      created_at: time,
+      updated_at: time,
+    };
+    await this.#pool.query(
+      `INSERT INTO chats (id, tenant_id, session_id, visitor_id, title, status, context, last_seq, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $8)`,
+      [
+        record.id,
+        record.tenant_id,
+        record.session_id,
+        record.visitor_id,
+        record.title,
+        record.status,
+        JSON.stringify(record.context),
+        time,
+      ],
+    );
+    return record;
+  }
+
+  async getChat(tenant_id: string, chat_id: string): Promise<ChatRecord | undefined> {
+    const result = await this.#pool.query<Row>('SELECT * FROM chats WHERE id = $1 AND tenant_id = $2', [
+      chat_id,
+      tenant_id,
+    ]);
+    const row = result.rows[0];
+    return row ? toChat(row) : undefined;
+  }
+
+  async appendMessage(message: NewMessage): Promise<AppendResult | undefined> {
+    return this.#transaction(async (client): Promise<Outcome<AppendResult | undefined>> => {
+      const time = now();
+      // Bumping first takes the chat's row lock, which queues every other writer of this chat
+      // behind us: seqs come out unique and in order without retries.
+      const bumped = await client.query<Row>(
+        'UPDATE chats SET last_seq = last_seq + 1, updated_at = $3 WHERE id = $1 AND tenant_id = $2 RETURNING last_seq',
+        [message.chat_id, message.tenant_id, time],
+      );
+      const chat = bumped.rows[0];
+      if (!chat) return { value: undefined, commit: false };
+      if (message.client_message_id) {
+        // Under READ COMMITTED this sees a message committed by the writer we just waited for.
+        const earlier = await client.query<Row>(
+          'SELECT * FROM messages WHERE chat_id = $1 AND client_message_id = $2',
+          [message.chat_id, message.client_message_id],
+        );
+        const existing = earlier.rows[0];
+        // Rolling back also undoes the bump, so the seq is not burnt.
+        if (existing) return { value: { message: toMessage(existing), created: false }, commit: false };
+      }
+      const record: MessageRecord = {
+        id: newId(),
+        chat_id: message.chat_id,
+        seq: Number(chat.last_seq),
+        role: message.role,
+        content: message.content,
+        metadata: message.metadata,
+        client_message_id: message.client_message_id ?? null,
+        created_at: time,
+      };
+      await client.query(
+        `INSERT INTO messages (id, chat_id, seq, role, content, metadata, client_message_id, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+        [
+          record.id,
+          record.chat_id,
+          record.seq,
+          record.role,
+          record.content,
+          JSON.stringify(record.metadata),
+          record.client_message_id,
+          record.created_at,
+        ],
+      );
+      return { value: { message: record, created: true }, commit: true };
+    });
+  }
+
+  async listMessages(
+    tenant_id: string,
+    chat_id: string,
+    page: { after_seq: number; limit: number },
+  ): Promise<MessageSlice | undefined> {
+    // One snapshot for all three reads, so `total` agrees with the items even while messages arrive.
+    return this.#transaction(async (client): Promise<Outcome<MessageSlice | undefined>> => {
+      const chat = await client.query('SELECT 1 FROM chats WHERE id = $1 AND tenant_id = $2', [
+        chat_id,
+        tenant_id,
+      ]);
+      if (chat.rowCount === 0) return { value: undefined, commit: false };
+      const rows = await client.query<Row>(
+        'SELECT * FROM messages WHERE chat_id = $1 AND seq > $2 ORDER BY seq LIMIT $3',
+        [chat_id, page.after_seq, page.limit + 1],
+      );
+      const total = await client.query<Row>('SELECT count(*) AS total FROM messages WHERE chat_id = $1', [
+        chat_id,
+      ]);
+      const slice: MessageSlice = {
+        items: rows.rows.slice(0, page.limit).map(toMessage),
+        // count(*) is a bigint, which pg hands over as a string.
+        total: Number(total.rows[0]?.total ?? 0),
+        has_more: rows.rows.length > page.limit,
+      };
+      return { value: slice, commit: false };
+    }, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+  }
+
+  /** Runs `work` on one pooled connection between `begin` and COMMIT or ROLLBACK; ROLLBACK when it throws. */
+  async #transaction<T>(work: (client: pg.PoolClient) => Promise<Outcome<T>>, begin = 'BEGIN'): Promise<T> {
+    const client = await this.#pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query(begin);
+      const outcome = await work(client);
+      await client.query(outcome.commit ? 'COMMIT' : 'ROLLBACK');
+      return outcome.value;
+    } catch (error) {
+      await client.query('ROLLBACK').catch((rollbackError: Error) => {
+        broken = rollbackError;
+      });
+      throw error;
+    } finally {
+      // A connection that cannot even roll back is unusable: passing the error makes the pool discard it.
+      client.release(broken);
+    }
+  }
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return error instanceof pg.DatabaseError && error.code === '23505';
+}
+
+function toTenant(row: Row): Tenant {
+  return {
+    id: String(row.id),
+    name: String(row.name),
+    allowed_origins: decodeStrings(row.allowed_origins),
+    enabled: row.enabled === true,
+    created_at: decodeTime(row.created_at),
+    updated_at: decodeTime(row.updated_at),
+  };
+}
+
+function toChat(row: Row): ChatRecord {
+  return {
+    id: String(row.id),
+    tenant_id: String(row.tenant_id),
+    session_id: String(row.session_id),
+    visitor_id: String(row.visitor_id),
+    title: String(row.title),
+    status: String(row.status) as ChatStatus,
+    context: decodeObject(row.context),
+    last_seq: Number(row.last_seq),
+    created_at: decodeTime(row.created_at),
+    updated_at: decodeTime(row.updated_at),
+  };
+}
+
+function toMessage(row: Row): MessageRecord {
+  return {
+    id: String(row.id),
+    chat_id: String(row.chat_id),
+    seq: Number(row.seq),
+    role: String(row.role) as MessageRole,
+    content: String(row.content),
+    metadata: decodeObject(row.metadata),
+    client_message_id: row.client_message_id === null ? null : String(row.client_message_id),
+    created_at: decodeTime(row.created_at),
+  };
+}

@@ -1,0 +1,51 @@
+/**
+ * Where a request names its tenant. The tenant only selects; it never authorises by itself.
+ */
+import { TENANT_HEADERS, TENANT_ID_PATTERN } from '@miptech/protocol';
+import type { FastifyRequest } from 'fastify';
+import { ApiError } from '../http/api-error.ts';
+
+/** True when `value` is a well-formed tenant slug. */
+export const isTenantId = (value: string): boolean => TENANT_ID_PATTERN.test(value);
+
+/**
+ * The tenant id a request names: `X-Tenant-ID`, else `X-Tenant`, `Tenant-ID`, `tenant`, else the
+ * `tenant_id` query parameter. Undefined when none is present. Sources that disagree are an error,
+ * not a silent choice, and so is a value that is not a slug.
+ */
+export function tenantIdOf(request: Pick<FastifyRequest, 'headers' | 'query'>): string | undefined {
+  const named = new Set<string>();
+  for (const header of TENANT_HEADERS) {
+    const value = request.headers[header];
+    // Node joins a repeated header with ", "; each part is a separate claim.
+    for (const part of (Array.isArray(value) ? value : [value ?? '']).flatMap((item) => item.split(','))) {
+      if (part.trim()) named.add(part.trim());
+    }
+  }
+  const query = request.query as Record<string, unknown> | undefined;
+  if (named.size === 0 && typeof query?.tenant_id === 'string' && query.tenant_id.trim()) {
+    named.add(query.tenant_id.trim());
+  }
+  if (named.size === 0) return undefined;
+  if (named.size > 1) {
+    throw new ApiError(
+      'tenant_conflict',
+      `The request names more than one tenant: ${[...named].slice(0, 4).join(', ')}`,
+    );
+  }
+  const [tenantId] = named as Set<string> & [string];
+  if (!isTenantId(tenantId)) throw new ApiError('tenant_invalid');
+  return tenantId;
+}
+
+/** Rejects a body that names a tenant other than the request's (`tenant_id` at the top or in `context`/`metadata`). */
+export function assertSameTenant(tenantId: string, ...claims: Array<unknown>): void {
+  for (const claim of claims) {
+    if (claim !== undefined && claim !== null && claim !== tenantId) {
+      throw new ApiError(
+        'tenant_conflict',
+        `The body names tenant "${String(claim).slice(0, 63)}" but the request is for "${tenantId}"`,
+      );
+    }
+  }
+}
