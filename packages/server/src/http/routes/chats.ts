@@ -33,7 +33,7 @@ export async function chatRoutes(app: FastifyInstance, options: { chats: ChatSer
       schema: {
         tags: ['chats'],
         summary: 'Start a chat',
-        body: CreateChatBody.optional(),
+        body: CreateChatBody.nullish(),
         response: { 200: Chat, ...errorResponses },
       },
     },
