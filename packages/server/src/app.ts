@@ -61,7 +61,9 @@ export async function buildApp(options: AppOptions): Promise<Platform> {
     disableRequestLogging: true,
     bodyLimit: BODY_LIMIT,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
-    return503OnClosing: true,
+    // While draining, finish requests on connections that are already open rather than answer
+    // them with Fastify's own 503 body: they are served before the store closes.
+    return503OnClosing: false,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
