@@ -25,6 +25,8 @@ export const ERROR_CODES = {
   bad_request: { status: 400, detail: 'The request is malformed' },
   unsupported_media_type: { status: 415, detail: 'Send the request body as application/json' },
   payload_too_large: { status: 413, detail: 'The request body is too large' },
+  uri_too_long: { status: 414, detail: 'The URL or one of its parts is too long' },
+  forbidden: { status: 403, detail: 'This request is not allowed' },
   route_not_found: { status: 404, detail: 'No such endpoint' },
   service_unavailable: { status: 503, detail: 'The service is temporarily unavailable; retry shortly' },
   internal_error: { status: 500, detail: 'An unexpected error occurred' },

@@ -89,7 +89,7 @@ export const ListMessagesQuery = z.object({
   limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(50),
   cursor: z
     .string()
-    .regex(/^\d{1,15}$/)
+    .regex(/^\d{1,9}$/)
     .optional()
     .describe('`next_cursor` of the previous page'),
 });

@@ -9,7 +9,7 @@ import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod
 import { ChatService } from './chat/chat-service.ts';
 import type { Config } from './config.ts';
 import { errorHandler, notFoundHandler } from './http/error-handler.ts';
-import { rejectNulCharacters } from './http/reject-nul.ts';
+import { guardInput } from './http/input-guard.ts';
 import { addRequestContext, requestIdOf } from './http/request-context.ts';
 import { chatRoutes } from './http/routes/chats.ts';
 import { docsRoutes, registerOpenApi } from './http/routes/docs.ts';
@@ -64,6 +64,8 @@ export async function buildApp(options: AppOptions): Promise<Platform> {
     // While draining, finish requests on connections that are already open rather than answer
     // them with Fastify's own 503 body: they are served before the store closes.
     return503OnClosing: false,
+    // Errors Fastify raises before routing (a malformed URL, an over-long parameter) get our body too.
+    frameworkErrors: errorHandler,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -71,7 +73,7 @@ export async function buildApp(options: AppOptions): Promise<Platform> {
   app.setNotFoundHandler(notFoundHandler);
   // JSON only: anything else is a 415, not a string that fails validation later.
   app.removeContentTypeParser('text/plain');
-  app.addHook('preValidation', rejectNulCharacters);
+  app.addHook('preValidation', guardInput);
   app.decorateRequest('tenant', null);
   if (!options.store) app.addHook('onClose', () => store.close());
 

@@ -15,6 +15,17 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_EMPTY_JSON_BODY: 'invalid_json',
   FST_ERR_CTP_INVALID_JSON_BODY: 'invalid_json',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'bad_request',
+  FST_ERR_BAD_URL: 'bad_request',
+  FST_ERR_MAX_PARAM_LENGTH: 'uri_too_long',
+};
+
+/** Other client errors raised by Fastify or its plugins, by status; anything else is a plain 400. */
+const CODES_BY_STATUS: Record<number, ErrorCode> = {
+  403: 'forbidden',
+  404: 'route_not_found',
+  413: 'payload_too_large',
+  414: 'uri_too_long',
+  415: 'unsupported_media_type',
 };
 
 /** Errors that mean the database is unreachable for now: a 503 the client may retry, not a 500. */
@@ -49,8 +60,8 @@ interface ErrorResponse {
 }
 
 export function toErrorResponse(error: unknown, requestId: string): ErrorResponse {
-  const make = (code: ErrorCode, detail?: string, errors?: FieldError[], status?: number): ErrorResponse => ({
-    status: status ?? ERROR_CODES[code].status,
+  const make = (code: ErrorCode, detail?: string, errors?: FieldError[]): ErrorResponse => ({
+    status: ERROR_CODES[code].status,
     body: {
       detail: detail ?? ERROR_CODES[code].detail,
       code,
@@ -75,8 +86,7 @@ export function toErrorResponse(error: unknown, requestId: string): ErrorRespons
   if (error instanceof SyntaxError) return make('invalid_json');
   const status = fastifyError.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {
-    // A client error Fastify raised that has no code of ours yet: keep its status, explain it.
-    return make('bad_request', fastifyError.message, undefined, status);
+    return make(CODES_BY_STATUS[status] ?? 'bad_request');
   }
   if (isUnavailable(error)) return make('service_unavailable');
   return make('internal_error');
@@ -84,6 +94,8 @@ export function toErrorResponse(error: unknown, requestId: string): ErrorRespons
 
 export function errorHandler(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
   const { status, body } = toErrorResponse(error, request.id);
+  // Errors raised before routing skip the onRequest hook that sets this header.
+  reply.header('x-request-id', request.id);
   if (status >= 500) request.log.error({ err: error, code: body.code }, 'request failed');
   if (status === 503) reply.header('retry-after', '2');
   void reply.status(status).send(body);

@@ -42,10 +42,9 @@ export function tenantIdOf(request: Pick<FastifyRequest, 'headers' | 'query'>): 
 export function assertSameTenant(tenantId: string, ...claims: Array<unknown>): void {
   for (const claim of claims) {
     if (claim !== undefined && claim !== null && claim !== tenantId) {
-      throw new ApiError(
-        'tenant_conflict',
-        `The body names tenant "${String(claim).slice(0, 63)}" but the request is for "${tenantId}"`,
-      );
+      const named =
+        typeof claim === 'string' ? `tenant "${claim.slice(0, 63)}"` : 'a tenant_id that is not a string';
+      throw new ApiError('tenant_conflict', `The body names ${named} but the request is for "${tenantId}"`);
     }
   }
 }
