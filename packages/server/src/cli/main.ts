@@ -44,12 +44,21 @@ function printTenant(tenant: Tenant): void {
   console.log(`${tenant.id}\t${tenant.enabled ? 'enabled' : 'disabled'}\t${tenant.name}\t${origins}`);
 }
 
+/** parseArgs throws a TypeError for a mistyped option; for the CLI that is a usage mistake. */
+function parseOptions(args: string[]) {
+  try {
+    return parseArgs({
+      args,
+      allowPositionals: true,
+      options: { name: { type: 'string' }, origin: { type: 'string', multiple: true } },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
 async function tenantCommand(store: Store, args: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: { name: { type: 'string' }, origin: { type: 'string', multiple: true } },
-  });
+  const { values, positionals } = parseOptions(args);
   const [action, id] = positionals;
   if (action === 'list') {
     for (const tenant of await store.listTenants()) printTenant(tenant);
