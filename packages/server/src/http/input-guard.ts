@@ -10,6 +10,7 @@ import { ApiError } from './api-error.ts';
 /** Deepest nesting of objects and arrays accepted in a body. */
 export const MAX_DEPTH = 32;
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is exactly what this must find.
 const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 function problemIn(
