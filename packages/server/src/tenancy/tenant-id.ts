@@ -33,7 +33,7 @@ export function tenantIdOf(request: Pick<FastifyRequest, 'headers' | 'query'>): 
       `The request names more than one tenant: ${[...named].slice(0, 4).join(', ')}`,
     );
   }
-  const [tenantId] = named as Set<string> & [string];
+  const [tenantId = ''] = named;
   if (!isTenantId(tenantId)) throw new ApiError('tenant_invalid');
   return tenantId;
 }

@@ -16,9 +16,6 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         description:
           'Multi-tenant AI assistant platform. Tenant routes need `X-Tenant-ID` (or `X-Tenant`, `Tenant-ID`, `tenant`, or the `tenant_id` query parameter). Every error body is `{detail, code, request_id}`.',
       },
-      components: {
-        parameters: {},
-      },
     },
     transform: jsonSchemaTransform,
   });

@@ -5,9 +5,8 @@
  * Timestamps are generated in JavaScript (`now()`) and read back through `decodeTime`, so both
  * stores return the same ISO 8601 format with milliseconds.
  */
-import type { ChatStatus, MessageRole } from '@miptech/protocol';
 import pg from 'pg';
-import { decodeObject, decodeStrings, decodeTime, newId, now } from '../records.ts';
+import { newId, now, toChat, toMessage, toTenant } from '../records.ts';
 import {
   type AppendResult,
   type ChatRecord,
@@ -292,43 +291,4 @@ export class PostgresStore implements Store {
 
 function isUniqueViolation(error: unknown): boolean {
   return error instanceof pg.DatabaseError && error.code === '23505';
-}
-
-function toTenant(row: Row): Tenant {
-  return {
-    id: String(row.id),
-    name: String(row.name),
-    allowed_origins: decodeStrings(row.allowed_origins),
-    enabled: row.enabled === true,
-    created_at: decodeTime(row.created_at),
-    updated_at: decodeTime(row.updated_at),
-  };
-}
-
-function toChat(row: Row): ChatRecord {
-  return {
-    id: String(row.id),
-    tenant_id: String(row.tenant_id),
-    session_id: String(row.session_id),
-    visitor_id: String(row.visitor_id),
-    title: String(row.title),
-    status: String(row.status) as ChatStatus,
-    context: decodeObject(row.context),
-    last_seq: Number(row.last_seq),
-    created_at: decodeTime(row.created_at),
-    updated_at: decodeTime(row.updated_at),
-  };
-}
-
-function toMessage(row: Row): MessageRecord {
-  return {
-    id: String(row.id),
-    chat_id: String(row.chat_id),
-    seq: Number(row.seq),
-    role: String(row.role) as MessageRole,
-    content: String(row.content),
-    metadata: decodeObject(row.metadata),
-    client_message_id: row.client_message_id === null ? null : String(row.client_message_id),
-    created_at: decodeTime(row.created_at),
-  };
 }

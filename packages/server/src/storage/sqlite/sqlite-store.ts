@@ -7,9 +7,8 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
-import type { ChatStatus, MessageRole } from '@miptech/protocol';
-import { decodeObject, decodeStrings, newId, now } from '../records.ts';
+import { DatabaseSync } from 'node:sqlite';
+import { newId, now, toChat, toMessage, toTenant } from '../records.ts';
 import {
   type AppendResult,
   type ChatRecord,
@@ -24,8 +23,6 @@ import {
   type TenantPatch,
 } from '../store.ts';
 import { SQLITE_MIGRATIONS } from './migrations.ts';
-
-type Row = Record<string, SQLInputValue>;
 
 /** Options for {@link SqliteStore}. */
 export interface SqliteStoreOptions {
@@ -234,43 +231,4 @@ export class SqliteStore implements Store {
 
 function isUniqueViolation(error: unknown): boolean {
   return error instanceof Error && /UNIQUE constraint failed/.test(error.message);
-}
-
-function toTenant(row: Row): Tenant {
-  return {
-    id: String(row.id),
-    name: String(row.name),
-    allowed_origins: decodeStrings(row.allowed_origins),
-    enabled: Number(row.enabled) === 1,
-    created_at: String(row.created_at),
-    updated_at: String(row.updated_at),
-  };
-}
-
-function toChat(row: Row): ChatRecord {
-  return {
-    id: String(row.id),
-    tenant_id: String(row.tenant_id),
-    session_id: String(row.session_id),
-    visitor_id: String(row.visitor_id),
-    title: String(row.title),
-    status: String(row.status) as ChatStatus,
-    context: decodeObject(row.context),
-    last_seq: Number(row.last_seq),
-    created_at: String(row.created_at),
-    updated_at: String(row.updated_at),
-  };
-}
-
-function toMessage(row: Row): MessageRecord {
-  return {
-    id: String(row.id),
-    chat_id: String(row.chat_id),
-    seq: Number(row.seq),
-    role: String(row.role) as MessageRole,
-    content: String(row.content),
-    metadata: decodeObject(row.metadata),
-    client_message_id: row.client_message_id === null ? null : String(row.client_message_id),
-    created_at: String(row.created_at),
-  };
 }
