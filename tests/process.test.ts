@@ -9,9 +9,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Chat, ErrorBody, Message, MessagePage } from '@miptech/protocol';
-import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
-import { dropSchema, findTestPostgres, uniqueSchema } from '../packages/server/src/testing/services.ts';
+import { DEMO_TENANT_ID as DEMO_TENANT } from '../packages/server/src/tenancy/demo-tenant.ts';
+import {
+  dropSchema,
+  findTestPostgres,
+  uniqueSchema,
+  withPostgresClient,
+} from '../packages/server/src/testing/services.ts';
 import {
   exitWithin,
   logRecords,
@@ -24,8 +29,6 @@ import {
   stopAllPlatforms,
   within,
 } from './support/spawn-platform.ts';
-
-const DEMO_TENANT = 'miptech-company';
 
 /** Longest a signalled server may take to exit: the server's own grace period. */
 const SHUTDOWN_LIMIT_MS = 10_000;
@@ -224,16 +227,6 @@ async function expectAcknowledgedMessagesToSurviveKill(
 function urlWithSearchPath(baseUrl: string, schema: string): string {
   const separator = baseUrl.includes('?') ? '&' : '?';
   return `${baseUrl}${separator}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
-}
-
-async function withPostgresClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
 }
 
 describe('restart after kill -9', () => {

@@ -27,13 +27,21 @@ export function uniqueSchema(prefix: string): string {
   return `${prefix}_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
 }
 
-/** Drops a schema made by {@link uniqueSchema}. */
-export async function dropSchema(url: string, schema: string): Promise<void> {
+/** Runs `work` on a connection of its own, closed afterwards whatever happens. */
+export async function withPostgresClient<T>(
+  url: string,
+  work: (client: pg.Client) => Promise<T>,
+): Promise<T> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    return await work(client);
   } finally {
     await client.end();
   }
+}
+
+/** Drops a schema made by {@link uniqueSchema}. */
+export async function dropSchema(url: string, schema: string): Promise<void> {
+  await withPostgresClient(url, (client) => client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`));
 }

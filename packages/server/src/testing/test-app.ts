@@ -10,6 +10,7 @@ import { type Config, loadConfig } from '../config.ts';
 import { PostgresStore } from '../storage/postgres/postgres-store.ts';
 import { SqliteStore } from '../storage/sqlite/sqlite-store.ts';
 import type { Store } from '../storage/store.ts';
+import { DEMO_TENANT_ID } from '../tenancy/demo-tenant.ts';
 import { dropSchema, uniqueSchema } from './services.ts';
 
 export interface TestPlatform extends Platform {
@@ -51,4 +52,4 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestP
 }
 
 /** Headers of a request from the demo tenant. */
-export const DEMO = { 'x-tenant-id': 'miptech-company' } as const;
+export const DEMO = { 'x-tenant-id': DEMO_TENANT_ID } as const;
