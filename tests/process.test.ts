@@ -590,4 +590,22 @@ describe('configuration', () => {
     },
     PROCESS_TEST_TIMEOUT_MS,
   );
+
+  it(
+    'refuses to start in production without a long enough JWT_SECRET, and prints why',
+    async () => {
+      for (const secret of ['', 'too-short']) {
+        const spawned = spawnPlatform({
+          dataDirectory: makeDataDirectory(),
+          extra: { MIPTECH_ENV: 'production', JWT_SECRET: secret },
+        });
+        const status = await exitWithin(spawned, 15_000);
+        expect(status.code).not.toBe(0);
+        expect(spawned.stderr()).toContain('JWT_SECRET: production needs a secret of at least 32 characters');
+        expect(spawned.stderr()).not.toMatch(/^\s+at /m);
+        expect(spawned.stdout()).not.toContain('listening on');
+      }
+    },
+    PROCESS_TEST_TIMEOUT_MS,
+  );
 });

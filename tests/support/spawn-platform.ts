@@ -33,6 +33,9 @@ const CONTROLLED_VARIABLES = [
   'MIPTECH_ENV',
   'MIPTECH_DEMO',
   'CORS_ORIGINS',
+  'JWT_SECRET',
+  'REDIS_URL',
+  'TRUST_PROXY',
 ];
 
 export interface ExitStatus {

@@ -54,6 +54,15 @@ export const Chat = z.object({
 });
 export type Chat = z.infer<typeof Chat>;
 
+/** `POST /api/v1/chat` answer: the chat plus the visitor token that proves it is the caller's. */
+export const CreatedChat = Chat.extend({
+  visitor_token: z
+    .string()
+    .describe('Send as "Authorization: Bearer <token>" on every later call about this visitor\'s chats'),
+  visitor_token_expires_in: z.number().int().describe('Seconds until the visitor token expires'),
+});
+export type CreatedChat = z.infer<typeof CreatedChat>;
+
 /** Who wrote a message. Visitors post `user`; the assistant, operators and the system write the rest. */
 export const MessageRole = z.enum(['user', 'assistant', 'human', 'system']);
 export type MessageRole = z.infer<typeof MessageRole>;

@@ -2,18 +2,31 @@
  * Builds the platform as a Fastify instance without listening, so tests can `inject()` and the
  * server entry point (`server.ts`) only adds the port and signals.
  */
+import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
 import { API_PREFIX } from '@miptech/protocol';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { Redis } from 'ioredis';
+import { assertRouteClassified, type ClassifiedRoute } from './auth/access.ts';
+import { createAuthenticator } from './auth/authenticate.ts';
+import { OperatorAuth } from './auth/operator-auth.ts';
+import { Team } from './auth/team.ts';
+import { TokenService } from './auth/tokens.ts';
 import { ChatService } from './chat/chat-service.ts';
 import type { Config } from './config.ts';
 import { errorHandler, notFoundHandler } from './http/error-handler.ts';
 import { guardInput } from './http/input-guard.ts';
+import { registerLimiters } from './http/rate-limits.ts';
 import { addRequestContext, requestIdOf } from './http/request-context.ts';
+import { authRoutes } from './http/routes/auth.ts';
 import { chatRoutes } from './http/routes/chats.ts';
 import { docsRoutes, registerOpenApi } from './http/routes/docs.ts';
 import { healthRoutes } from './http/routes/health.ts';
+import { staffChatRoutes } from './http/routes/staff-chats.ts';
+import { teamRoutes } from './http/routes/team.ts';
+import { tenantSettingsRoutes } from './http/routes/tenant-settings.ts';
 import { openStore } from './storage/open-store.ts';
 import type { Store } from './storage/store.ts';
 import { createCorsDelegator } from './tenancy/cors-policy.ts';
@@ -29,6 +42,10 @@ export interface AppOptions {
   config: Config;
   /** A store to use instead of opening one from the configuration; the caller then closes it. */
   store?: Store;
+  /** Overrides the grace for concurrent refreshes (tests). */
+  refreshGraceMs?: number;
+  /** Where log lines go instead of stdout (tests read them). */
+  logStream?: { write(line: string): void };
 }
 
 /** What the platform is made of, for the server entry point and for tests. */
@@ -37,6 +54,9 @@ export interface Platform {
   store: Store;
   chats: ChatService;
   tenants: TenantDirectory;
+  tokens: TokenService;
+  /** Every route under `/api/v1` with its access declaration. */
+  routes: ClassifiedRoute[];
   /** Marks the instance as draining: readiness answers 503 from now on. */
   startDraining(): void;
 }
@@ -55,10 +75,10 @@ export async function buildApp(options: AppOptions): Promise<Platform> {
   if (config.seedDemo) await ensureDemoTenant(store);
 
   const app = Fastify({
-    logger: { level: config.logLevel },
+    logger: { level: config.logLevel, ...(options.logStream ? { stream: options.logStream } : {}) },
     genReqId: requestIdOf,
-    requestIdLogLabel: 'request_id',
-    disableRequestLogging: true,
+    // Our own onResponse hook writes one line per request (request-context.ts).
+    logController: new LogController({ requestIdLogLabel: 'request_id', disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     // While draining, finish requests on connections that are already open rather than answer
@@ -66,7 +86,11 @@ export async function buildApp(options: AppOptions): Promise<Platform> {
     return503OnClosing: false,
     // Errors Fastify raises before routing (a malformed URL, an over-long parameter) get our body too.
     frameworkErrors: errorHandler,
+    trustProxy: config.trustProxy,
   });
+  // No route under /api/v1 is open by omission: each declares who may call it.
+  const routes: ClassifiedRoute[] = [];
+  app.addHook('onRoute', assertRouteClassified(API_PREFIX, routes));
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
@@ -75,21 +99,55 @@ export async function buildApp(options: AppOptions): Promise<Platform> {
   app.removeContentTypeParser('text/plain');
   app.addHook('preValidation', guardInput);
   app.decorateRequest('tenant', null);
+  app.decorateRequest('principal', null as never);
+  app.addHook('onRequest', async (request) => {
+    request.principal = { kind: 'anonymous' };
+  });
   if (!options.store) app.addHook('onClose', () => store.close());
+
+  const redis = config.redisUrl ? connectRedis(config.redisUrl, app) : undefined;
+  if (redis) app.addHook('onClose', async () => void redis.disconnect());
+  if (config.jwtSecretGenerated) {
+    app.log.warn('JWT_SECRET is not set: tokens are signed with a random key and stop working on restart');
+  }
 
   const tenants = new TenantDirectory(store);
   const chats = new ChatService(store);
+  const tokens = new TokenService(config.jwtSecret);
+  const operatorAuth = new OperatorAuth({
+    store,
+    tokens,
+    log: app.log,
+    openRegistration: config.environment === 'development',
+    ...(options.refreshGraceMs !== undefined ? { refreshGraceMs: options.refreshGraceMs } : {}),
+  });
+  const team = new Team(store);
+  const authenticate = createAuthenticator({ config, store, tokens });
   let draining = false;
   const readiness = { aiServicesReady: () => false, draining: () => draining };
 
   addRequestContext(app);
+  await app.register(helmet, {
+    // The JSON API needs no CSP of its own; /docs (Swagger UI) gets one from its plugin below.
+    contentSecurityPolicy: false,
+    // The widget's scripts and the API are fetched cross-origin by design (CORS decides who reads).
+    crossOriginResourcePolicy: { policy: 'cross-origin' },
+  });
   await app.register(cors, { delegator: createCorsDelegator(config, tenants) });
+  await app.register(cookie);
+  const limiters = await registerLimiters(app, config.rateLimits, redis);
   await registerOpenApi(app);
   await app.register(healthRoutes, { config, store, directory: tenants, readiness });
   await app.register(
     async (tenantScope) => {
       tenantScope.addHook('onRequest', requireTenant(tenants));
-      await tenantScope.register(chatRoutes, { chats });
+      tenantScope.addHook('onRequest', authenticate);
+      tenantScope.addHook('onRequest', limiters.perTenant);
+      await tenantScope.register(chatRoutes, { chats, tokens, config, limiters });
+      await tenantScope.register(authRoutes, { auth: operatorAuth, team, tokens, limiters });
+      await tenantScope.register(staffChatRoutes, { chats });
+      await tenantScope.register(tenantSettingsRoutes, { store, directory: tenants });
+      await tenantScope.register(teamRoutes, { team });
     },
     { prefix: API_PREFIX },
   );
@@ -100,8 +158,28 @@ export async function buildApp(options: AppOptions): Promise<Platform> {
     store,
     chats,
     tenants,
+    tokens,
+    routes,
     startDraining: () => {
       draining = true;
     },
   };
+}
+
+/**
+ * A Redis client for shared counters. Commands fail at once while Redis is down (no offline
+ * queue), so rate limiting fails open instead of stalling requests.
+ */
+function connectRedis(url: string, app: FastifyInstance): Redis {
+  const redis = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000 });
+  let reported = false;
+  redis.on('error', (error) => {
+    if (!reported)
+      app.log.warn({ err: error }, 'Redis unreachable: rate limits count per instance until it is back');
+    reported = true;
+  });
+  redis.on('ready', () => {
+    reported = false;
+  });
+  return redis;
 }

@@ -14,10 +14,31 @@ describe('configuration', () => {
     });
   });
 
+  it('refuses production without a JWT_SECRET of at least 32 characters, and says why', () => {
+    for (const secret of [undefined, '', 'short-secret']) {
+      expect(() => loadConfig({ MIPTECH_ENV: 'production', JWT_SECRET: secret })).toThrow(
+        /JWT_SECRET: production needs a secret of at least 32 characters/,
+      );
+    }
+    const secret = 'x'.repeat(32);
+    expect(loadConfig({ MIPTECH_ENV: 'production', JWT_SECRET: secret })).toMatchObject({
+      jwtSecret: secret,
+      jwtSecretGenerated: false,
+    });
+    // Development signs with a random key when none is set, and says it did.
+    const development = loadConfig({});
+    expect(development.jwtSecretGenerated).toBe(true);
+    expect(development.jwtSecret.length).toBeGreaterThanOrEqual(32);
+    expect(loadConfig({}).jwtSecret).not.toBe(development.jwtSecret);
+  });
+
   it('parses and normalises values', () => {
     const config = loadConfig({
       PORT: '9000',
       MIPTECH_ENV: 'production',
+      JWT_SECRET: 'a-production-secret-of-enough-length-1234',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      TRUST_PROXY: '10.0.0.0/8',
       CORS_ORIGINS: 'https://a.example/, https://b.example:8443',
     });
     expect(config).toMatchObject({
@@ -25,8 +46,15 @@ describe('configuration', () => {
       environment: 'production',
       seedDemo: false,
       corsOrigins: ['https://a.example', 'https://b.example:8443'],
+      redisUrl: 'redis://127.0.0.1:6379',
+      trustProxy: '10.0.0.0/8',
     });
-    expect(loadConfig({ MIPTECH_ENV: 'production', MIPTECH_DEMO: 'true' }).seedDemo).toBe(true);
+    expect(
+      loadConfig({ MIPTECH_ENV: 'production', MIPTECH_DEMO: 'true', JWT_SECRET: 'y'.repeat(40) }).seedDemo,
+    ).toBe(true);
+    expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(() => loadConfig({ REDIS_URL: 'http://x' })).toThrow(/REDIS_URL/);
   });
 
   it('explains every invalid value at once', () => {

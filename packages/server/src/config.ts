@@ -2,6 +2,7 @@
  * Configuration from the environment, validated once at start. Every variable is listed in the
  * README's configuration table; defaults are safe for development.
  */
+import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 
@@ -25,7 +26,47 @@ const EnvSchema = z.object({
   CORS_ORIGINS: originList,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   MIPTECH_DEMO: z.enum(['true', 'false']).optional(),
+  JWT_SECRET: z.string().optional(),
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  TRUST_PROXY: z
+    .string()
+    .regex(/^(true|false|[0-9a-fA-F.:/, ]+)$/, 'true, false, or a comma-separated list of proxy IPs/CIDRs')
+    .optional(),
 });
+
+/** HS256 keys are 256 bits; a shorter secret is guessable offline from any token (RFC 8725 §3.5). */
+export const MIN_JWT_SECRET_LENGTH = 32;
+
+/** Requests allowed per window; see the README's "Rate limits". Tests lower them. */
+export interface RateLimits {
+  /** Every request naming a tenant, per tenant per minute. */
+  tenantPerMinute: number;
+  /** Chats started per IP per minute. */
+  chatsPerIpPerMinute: number;
+  /** Chats started per visitor per minute. */
+  chatsPerVisitorPerMinute: number;
+  /** Messages posted per IP per minute. */
+  messagesPerIpPerMinute: number;
+  /** Messages posted per visitor per minute. */
+  messagesPerVisitorPerMinute: number;
+  /** Calls to register, login and refresh per IP per minute. */
+  authPerIpPerMinute: number;
+  /** Failed logins per account (tenant + email) per 15 minutes. */
+  loginFailuresPerAccount: number;
+  /** Failed logins per IP per 15 minutes. */
+  loginFailuresPerIp: number;
+}
+
+export const DEFAULT_RATE_LIMITS: RateLimits = {
+  tenantPerMinute: 3000,
+  chatsPerIpPerMinute: 20,
+  chatsPerVisitorPerMinute: 10,
+  messagesPerIpPerMinute: 60,
+  messagesPerVisitorPerMinute: 30,
+  authPerIpPerMinute: 30,
+  loginFailuresPerAccount: 5,
+  loginFailuresPerIp: 20,
+};
 
 /** The platform's configuration. */
 export interface Config {
@@ -45,6 +86,16 @@ export interface Config {
   logLevel: string;
   /** Create the demo tenant `miptech-company` on start. */
   seedDemo: boolean;
+  /** Signs access and visitor tokens (through derived keys). Random per process in development when unset. */
+  jwtSecret: string;
+  /** True when `jwtSecret` was generated: tokens do not survive a restart nor work across instances. */
+  jwtSecretGenerated: boolean;
+  /** Redis for rate-limit counters shared across instances; in-process counters when absent. */
+  redisUrl: string | undefined;
+  /** Fastify's `trustProxy`: whose `X-Forwarded-For` to believe for the client IP. */
+  trustProxy: boolean | string;
+  /** Request rate limits. */
+  rateLimits: RateLimits;
 }
 
 /** Raised when the environment holds an invalid value; the message says which and why. */
@@ -60,6 +111,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`Invalid configuration:\n  ${problems.join('\n  ')}`);
   }
   const values = parsed.data;
+  const secret = values.JWT_SECRET ?? '';
+  if (values.MIPTECH_ENV === 'production' && secret.length < MIN_JWT_SECRET_LENGTH) {
+    throw new ConfigError(
+      `Invalid configuration:\n  JWT_SECRET: production needs a secret of at least ${MIN_JWT_SECRET_LENGTH} characters ` +
+        `(it is ${secret ? `${secret.length} characters` : 'not set'}); tokens signed with a short or missing secret can be forged. ` +
+        `Generate one with: node -e "console.log(require('crypto').randomBytes(48).toString('base64url'))"`,
+    );
+  }
   return {
     port: values.PORT,
     host: values.HOST,
@@ -69,5 +128,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     corsOrigins: values.CORS_ORIGINS,
     logLevel: values.LOG_LEVEL,
     seedDemo: values.MIPTECH_DEMO ? values.MIPTECH_DEMO === 'true' : values.MIPTECH_ENV === 'development',
+    jwtSecret: secret || randomBytes(48).toString('base64url'),
+    jwtSecretGenerated: !secret,
+    redisUrl: values.REDIS_URL,
+    trustProxy: parseTrustProxy(values.TRUST_PROXY),
+    rateLimits: { ...DEFAULT_RATE_LIMITS },
   };
+}
+
+function parseTrustProxy(value: string | undefined): boolean | string {
+  if (value === undefined || value === 'false') return false;
+  return value === 'true' ? true : value;
 }

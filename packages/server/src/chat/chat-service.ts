@@ -5,7 +5,14 @@
 import { randomUUID } from 'node:crypto';
 import { type ChatContext, MAX_MESSAGE_LENGTH } from '@miptech/protocol';
 import { ApiError } from '../http/api-error.ts';
-import type { ChatRecord, MessageRecord, MessageSlice, Store } from '../storage/store.ts';
+import type {
+  ChatQuery,
+  ChatRecord,
+  ChatSlice,
+  MessageRecord,
+  MessageSlice,
+  Store,
+} from '../storage/store.ts';
 
 /** Largest JSON size of a chat's `context` or a message's `metadata`, in characters. */
 const MAX_JSON_SIZE = 16 * 1024;
@@ -53,10 +60,19 @@ export class ChatService {
     });
   }
 
-  async getChat(tenantId: string, chatId: string): Promise<ChatRecord> {
+  /**
+   * The tenant's chat. With `visitorId`, only if that visitor started it: another visitor's chat is
+   * answered exactly like a chat that does not exist.
+   */
+  async getChat(tenantId: string, chatId: string, visitorId?: string): Promise<ChatRecord> {
     const chat = await this.#store.getChat(tenantId, chatId);
-    if (!chat) throw chatNotFound();
+    if (!chat || (visitorId !== undefined && chat.visitor_id !== visitorId)) throw chatNotFound();
     return chat;
+  }
+
+  /** The tenant's chats, newest first. */
+  async listChats(tenantId: string, query: ChatQuery): Promise<ChatSlice> {
+    return this.#store.listChats(tenantId, query);
   }
 
   /** Stores a visitor's message; a resent `client_message_id` returns the stored one with `created: false`. */

@@ -98,6 +98,13 @@ export function errorHandler(error: unknown, request: FastifyRequest, reply: Fas
   reply.header('x-request-id', request.id);
   if (status >= 500) request.log.error({ err: error, code: body.code }, 'request failed');
   if (status === 503) reply.header('retry-after', '2');
+  // RFC 6750 §3: a 401 names the scheme, and says when the token itself was the problem.
+  if (status === 401) {
+    reply.header(
+      'www-authenticate',
+      body.code === 'auth_required' ? 'Bearer' : 'Bearer error="invalid_token"',
+    );
+  }
   void reply.status(status).send(body);
 }
 

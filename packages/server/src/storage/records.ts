@@ -1,6 +1,14 @@
 /** Helpers shared by the store implementations: ids, clocks and row decoding. */
 import { randomUUID } from 'node:crypto';
 import type { ChatStatus, MessageRole } from '@miptech/protocol';
+import type {
+  ApiKeyRecord,
+  AuthSessionRecord,
+  InvitationRecord,
+  OperatorRecord,
+  OperatorRole,
+  RefreshTokenRecord,
+} from './account-store.ts';
 import type { ChatRecord, MessageRecord, Tenant } from './store.ts';
 
 /** A row as either driver returns it. */
@@ -31,12 +39,26 @@ export function decodeTime(value: unknown): string {
   return value instanceof Date ? value.toISOString() : String(value);
 }
 
+/** A nullable timestamp column: null stays null. */
+export function decodeOptionalTime(value: unknown): string | null {
+  return value === null || value === undefined ? null : decodeTime(value);
+}
+
+/**
+ * A caller's timestamp in the one format every store writes. SQLite compares timestamps as text,
+ * which orders correctly only when they all look alike; a value that is not a date throws.
+ */
+export function normalizeTime(value: string): string {
+  return new Date(value).toISOString();
+}
+
 /** A tenant row; `enabled` is a boolean in PostgreSQL and 0/1 in SQLite. */
 export function toTenant(row: Row): Tenant {
   return {
     id: String(row.id),
     name: String(row.name),
     allowed_origins: decodeStrings(row.allowed_origins),
+    greeting: String(row.greeting ?? ''),
     enabled: row.enabled === true || row.enabled === 1 || row.enabled === 1n,
     created_at: decodeTime(row.created_at),
     updated_at: decodeTime(row.updated_at),
@@ -68,5 +90,71 @@ export function toMessage(row: Row): MessageRecord {
     metadata: decodeObject(row.metadata),
     client_message_id: row.client_message_id === null ? null : String(row.client_message_id),
     created_at: decodeTime(row.created_at),
+  };
+}
+
+export function toOperator(row: Row): OperatorRecord {
+  return {
+    id: String(row.id),
+    tenant_id: String(row.tenant_id),
+    email: String(row.email),
+    name: String(row.name),
+    role: String(row.role) as OperatorRole,
+    password_hash: String(row.password_hash),
+    created_at: decodeTime(row.created_at),
+    updated_at: decodeTime(row.updated_at),
+  };
+}
+
+export function toSession(row: Row): AuthSessionRecord {
+  return {
+    id: String(row.id),
+    tenant_id: String(row.tenant_id),
+    operator_id: String(row.operator_id),
+    created_at: decodeTime(row.created_at),
+    revoked_at: decodeOptionalTime(row.revoked_at),
+    revoked_reason: row.revoked_reason === null ? null : String(row.revoked_reason),
+  };
+}
+
+export function toRefreshToken(row: Row): RefreshTokenRecord {
+  return {
+    id: String(row.id),
+    session_id: String(row.session_id),
+    tenant_id: String(row.tenant_id),
+    operator_id: String(row.operator_id),
+    token_hash: String(row.token_hash),
+    created_at: decodeTime(row.created_at),
+    expires_at: decodeTime(row.expires_at),
+    rotated_at: decodeOptionalTime(row.rotated_at),
+    replaced_by: row.replaced_by === null ? null : String(row.replaced_by),
+  };
+}
+
+export function toInvitation(row: Row): InvitationRecord {
+  return {
+    id: String(row.id),
+    tenant_id: String(row.tenant_id),
+    email: String(row.email),
+    role: String(row.role) as OperatorRole,
+    token_hash: String(row.token_hash),
+    invited_by: String(row.invited_by),
+    created_at: decodeTime(row.created_at),
+    expires_at: decodeTime(row.expires_at),
+    accepted_at: decodeOptionalTime(row.accepted_at),
+  };
+}
+
+export function toApiKey(row: Row): ApiKeyRecord {
+  return {
+    id: String(row.id),
+    tenant_id: String(row.tenant_id),
+    name: String(row.name),
+    role: String(row.role) as ApiKeyRecord['role'],
+    prefix: String(row.prefix),
+    key_hash: String(row.key_hash),
+    created_by: String(row.created_by),
+    created_at: decodeTime(row.created_at),
+    revoked_at: decodeOptionalTime(row.revoked_at),
   };
 }

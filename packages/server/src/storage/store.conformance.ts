@@ -2,8 +2,8 @@
  * The conformance suite every `Store` implementation must pass (as socket.io's adapter suite runs
  * against every adapter). A new backend is done when this passes against it.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConflictError, type Store } from './store.ts';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { type ChatQuery, type ChatRecord, type ChatSlice, ConflictError, type Store } from './store.ts';
 
 /** How the suite reaches a backend: `open` may be called again to see the same data anew. */
 export interface StoreHarness {
@@ -81,6 +81,21 @@ export function describeStoreConformance(
         allowed_origins: ['https://acme.example'],
       });
       expect(await store.updateTenant(id, { allowed_origins: [] })).toMatchObject({ allowed_origins: [] });
+      expect(created.greeting).toBe('');
+      const greeted = await store.updateTenant(id, { greeting: 'Hi! How can we help?' });
+      expect(greeted).toMatchObject({
+        greeting: 'Hi! How can we help?',
+        name: 'Acme Inc',
+        allowed_origins: [],
+      });
+      expect(await store.updateTenant(id, { enabled: true })).toMatchObject({
+        greeting: 'Hi! How can we help?',
+      });
+      const welcoming = await store.createTenant({ id: freshTenantId(), name: 'W', greeting: 'Hello 👋' });
+      expect(await store.getTenant(welcoming.id)).toMatchObject({ greeting: 'Hello 👋' });
+      expect((await store.listTenants()).find((tenant) => tenant.id === welcoming.id)?.greeting).toBe(
+        'Hello 👋',
+      );
       expect(await store.getTenant('no-such-tenant')).toBeUndefined();
       expect(await store.updateTenant('no-such-tenant', { name: 'x' })).toBeUndefined();
     });
@@ -101,6 +116,62 @@ export function describeStoreConformance(
         metadata: {},
       };
       expect(await store.appendMessage(foreign)).toBeUndefined();
+    });
+
+    test('lists chats newest first by (created_at, id), by status, in pages without gaps or repeats', async () => {
+      const tenant = (await store.createTenant({ id: freshTenantId(), name: 'Busy' })).id;
+      await newChat(); // another tenant's chat, which must never show up
+      const chats: ChatRecord[] = [];
+      vi.useFakeTimers({ toFake: ['Date'] });
+      try {
+        for (let index = 0; index < 25; index++) {
+          // Four chats per millisecond, so ties fall across both page boundaries below.
+          vi.setSystemTime(Date.UTC(2031, 0, 1) + Math.floor(index / 4) * 1000);
+          chats.push(await newChat(tenant));
+        }
+      } finally {
+        vi.useRealTimers();
+      }
+      const descending = (a: string, b: string) => (a < b ? 1 : a > b ? -1 : 0);
+      const newest = [...chats].sort(
+        (a, b) => descending(a.created_at, b.created_at) || descending(a.id, b.id),
+      );
+      const expected = newest.map((chat) => chat.id);
+      const ids = (slice: ChatSlice) => slice.items.map((chat) => chat.id);
+
+      const everything = await store.listChats(tenant, { limit: 25 });
+      expect(ids(everything)).toEqual(expected);
+      expect(everything.has_more).toBe(false);
+      expect(everything.items[0]).toEqual(newest[0]);
+      expect((await store.listChats(tenant, { limit: 24 })).has_more).toBe(true);
+
+      const seen: string[] = [];
+      const pages: Array<[number, boolean]> = [];
+      let before: ChatQuery['before'];
+      for (let page = 0; page < 5; page++) {
+        const slice = await store.listChats(tenant, { limit: 10, before });
+        seen.push(...ids(slice));
+        pages.push([slice.items.length, slice.has_more]);
+        const last = slice.items.at(-1);
+        if (!slice.has_more || !last) break;
+        before = { created_at: last.created_at, id: last.id };
+      }
+      expect(pages).toEqual([
+        [10, true],
+        [10, true],
+        [5, false],
+      ]);
+      expect(seen).toEqual(expected);
+
+      expect(ids(await store.listChats(tenant, { status: 'active', limit: 100 }))).toEqual(expected);
+      expect(await store.listChats(tenant, { status: 'closed', limit: 100 })).toEqual({
+        items: [],
+        has_more: false,
+      });
+      const cursor = newest[9] as ChatRecord;
+      const after = await store.listChats(tenant, { status: 'active', limit: 10, before: cursor });
+      expect(ids(after)).toEqual(expected.slice(10, 20));
+      expect(await store.listChats('no-such-tenant', { limit: 10 })).toEqual({ items: [], has_more: false });
     });
 
     test('messages get seq 1, 2, 3 and round-trip their content and metadata', async () => {

@@ -4,6 +4,7 @@
  * `postgres/` (at scale). Both pass `store.conformance.ts`.
  */
 import type { ChatStatus, MessageRole } from '@miptech/protocol';
+import type { AccountStore } from './account-store.ts';
 
 /** A company that uses the platform. */
 export interface Tenant {
@@ -13,6 +14,8 @@ export interface Tenant {
   name: string;
   /** Exact origins (`https://www.example.com`) allowed to call the API from a browser. */
   allowed_origins: string[];
+  /** First words the widget shows a visitor; empty for the widget's default. */
+  greeting: string;
   /** A disabled tenant's routes answer 403 `tenant_disabled`. */
   enabled: boolean;
   /** ISO 8601. */
@@ -29,6 +32,8 @@ export interface NewTenant {
   name: string;
   /** Allowed browser origins. */
   allowed_origins?: string[];
+  /** Widget greeting. */
+  greeting?: string;
 }
 
 /** The fields of a tenant that may change. */
@@ -37,6 +42,8 @@ export interface TenantPatch {
   name?: string;
   /** Replaces the whole list. */
   allowed_origins?: string[];
+  /** New greeting. */
+  greeting?: string;
   /** Enable or disable. */
   enabled?: boolean;
 }
@@ -133,13 +140,31 @@ export interface MessageSlice {
   has_more: boolean;
 }
 
+/** Which chats {@link Store.listChats} returns: newest first, optionally one status, after a cursor. */
+export interface ChatQuery {
+  /** Only chats in this state. */
+  status?: ChatStatus;
+  /** Only chats older than this one, in the order `(created_at, id)` descending: the previous page's last. */
+  before?: { created_at: string; id: string };
+  /** At most this many. */
+  limit: number;
+}
+
+/** A page of chats, newest first. */
+export interface ChatSlice {
+  /** The chats. */
+  items: ChatRecord[];
+  /** More chats follow the last item. */
+  has_more: boolean;
+}
+
 /** Raised when creating something whose key exists already. */
 export class ConflictError extends Error {
   override name = 'ConflictError';
 }
 
 /** The storage contract; every method is tenant-scoped where data belongs to a tenant. */
-export interface Store {
+export interface Store extends AccountStore {
   /** `sqlite` or `postgres`, for health output and logs. */
   readonly kind: 'sqlite' | 'postgres';
   /** Applies pending schema migrations; safe to call from several instances at once. Returns the versions applied. */
@@ -162,6 +187,8 @@ export interface Store {
   createChat(chat: NewChat): Promise<ChatRecord>;
   /** The chat if it exists AND belongs to the tenant; otherwise undefined. */
   getChat(tenant_id: string, chat_id: string): Promise<ChatRecord | undefined>;
+  /** The tenant's chats, newest first, for operators. */
+  listChats(tenant_id: string, query: ChatQuery): Promise<ChatSlice>;
 
   /**
    * Appends a message with the chat's next seq, atomically. Resending a `client_message_id`

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, DEMO, type TestPlatform } from '../testing/test-app.ts';
+import { createTestApp, DEMO, TEST_JWT_SECRET, type TestPlatform } from '../testing/test-app.ts';
 
 let platform: TestPlatform;
 beforeAll(async () => {
@@ -181,7 +181,9 @@ describe('CORS', () => {
   });
 
   it('does not treat localhost as trusted in production', async () => {
-    const production = await createTestApp({ env: { MIPTECH_ENV: 'production' } });
+    const production = await createTestApp({
+      env: { MIPTECH_ENV: 'production', JWT_SECRET: TEST_JWT_SECRET },
+    });
     try {
       const response = await production.app.inject({
         method: 'GET',

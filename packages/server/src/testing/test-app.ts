@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildApp, type Platform } from '../app.ts';
-import { type Config, loadConfig } from '../config.ts';
+import { type Config, DEFAULT_RATE_LIMITS, loadConfig, type RateLimits } from '../config.ts';
 import { PostgresStore } from '../storage/postgres/postgres-store.ts';
 import { SqliteStore } from '../storage/sqlite/sqlite-store.ts';
 import type { Store } from '../storage/store.ts';
@@ -23,7 +23,17 @@ export interface TestAppOptions {
   env?: Record<string, string>;
   /** A PostgreSQL URL: use a fresh schema there instead of SQLite. */
   postgresUrl?: string;
+  /** Rate limits; by default 1000 times the real ones, so only rate-limit tests meet them. */
+  rateLimits?: Partial<RateLimits>;
+  /** Grace for concurrent refreshes, in milliseconds. */
+  refreshGraceMs?: number;
+  /** Receives the log lines (set `LOG_LEVEL` in `env` too; tests default to silent). */
+  logStream?: { write(line: string): void };
 }
+
+const GENEROUS_LIMITS = Object.fromEntries(
+  Object.entries(DEFAULT_RATE_LIMITS).map(([name, value]) => [name, value * 1000]),
+) as unknown as RateLimits;
 
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestPlatform> {
   const directory = mkdtempSync(join(tmpdir(), 'miptech-test-'));
@@ -33,12 +43,18 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestP
     MIPTECH_DEMO: 'true',
     ...options.env,
   });
+  config.rateLimits = { ...GENEROUS_LIMITS, ...options.rateLimits };
   const schema = options.postgresUrl ? uniqueSchema('app') : undefined;
   const store: Store =
     options.postgresUrl && schema
       ? new PostgresStore({ connectionString: options.postgresUrl, schema })
       : new SqliteStore({ path: join(directory, 'platform.db') });
-  const platform = await buildApp({ config, store });
+  const platform = await buildApp({
+    config,
+    store,
+    ...(options.refreshGraceMs !== undefined ? { refreshGraceMs: options.refreshGraceMs } : {}),
+    ...(options.logStream ? { logStream: options.logStream } : {}),
+  });
   return {
     ...platform,
     config,
@@ -53,3 +69,6 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestP
 
 /** Headers of a request from the demo tenant. */
 export const DEMO = { 'x-tenant-id': DEMO_TENANT_ID } as const;
+
+/** A JWT secret for tests that need production mode or tokens shared by two instances. */
+export const TEST_JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256-0123456789';

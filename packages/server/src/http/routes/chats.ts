@@ -1,19 +1,32 @@
-/** `/api/v1/chat`: create and read chats, post and list messages. */
+/**
+ * `/api/v1/chat`: a visitor starts a chat, reads it, posts and lists messages.
+ *
+ * Starting a chat returns a visitor token bound to the tenant and the visitor. In production every
+ * later call needs it, and a visitor reaches only their own chats (another's is a 404, as if it did
+ * not exist). In development, token-less calls from the seed client still work, and the log says
+ * so once per chat.
+ */
 import {
   Chat,
   CreateChatBody,
+  CreatedChat,
   ListMessagesQuery,
   Message,
   MessagePage,
   PostMessageBody,
 } from '@miptech/protocol';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { visitorIdOf } from '../../auth/access.ts';
+import type { TokenService } from '../../auth/tokens.ts';
 import type { ChatService } from '../../chat/chat-service.ts';
-import type { ChatRecord } from '../../storage/store.ts';
+import type { Config } from '../../config.ts';
+import type { ChatRecord, MessageSlice } from '../../storage/store.ts';
 import { tenantOf } from '../../tenancy/require-tenant.ts';
 import { assertSameTenant } from '../../tenancy/tenant-id.ts';
+import { ApiError } from '../api-error.ts';
+import type { Limiters } from '../rate-limits.ts';
 import { errorResponses } from '../schemas.ts';
 
 const ChatParams = z.object({
@@ -21,33 +34,84 @@ const ChatParams = z.object({
 });
 
 /** The wire form of a chat: `id` and `chat_id` both, because each seed client reads one of them. */
-const toWireChat = (chat: ChatRecord) => ({ ...chat, chat_id: chat.id });
+export const toWireChat = (chat: ChatRecord) => ({ ...chat, chat_id: chat.id });
 
-export async function chatRoutes(app: FastifyInstance, options: { chats: ChatService }): Promise<void> {
-  const { chats } = options;
+/** The wire form of a page of messages, with the cursor of the next page. */
+export function toWirePage(slice: MessageSlice) {
+  const last = slice.items.at(-1);
+  return { ...slice, next_cursor: slice.has_more && last ? String(last.seq) : null };
+}
+
+export interface ChatRouteOptions {
+  chats: ChatService;
+  tokens: TokenService;
+  config: Config;
+  limiters: Limiters;
+}
+
+/** Remembers which chats were already reported as used without a token, so each is logged once. */
+const MAX_REMEMBERED_CHATS = 10_000;
+
+export async function chatRoutes(app: FastifyInstance, options: ChatRouteOptions): Promise<void> {
+  const { chats, tokens, config, limiters } = options;
   const api = app.withTypeProvider<ZodTypeProvider>();
+  const visitor = { access: { kind: 'visitor' } } as const;
+  const reportedChats = new Set<string>();
+
+  /** The visitor's own chat; in development a token-less call reaches any chat of the tenant. */
+  async function visitorChat(request: FastifyRequest, chatId: string): Promise<ChatRecord> {
+    const visitorId = visitorIdOf(request);
+    const chat = await chats.getChat(tenantOf(request).id, chatId, visitorId);
+    if (visitorId === undefined && !reportedChats.has(chat.id)) {
+      if (reportedChats.size >= MAX_REMEMBERED_CHATS) reportedChats.clear();
+      reportedChats.add(chat.id);
+      request.log.warn(
+        { chat_id: chat.id },
+        'visitor call without a visitor token, allowed because MIPTECH_ENV=development; production refuses it',
+      );
+    }
+    return chat;
+  }
 
   api.post(
     '/chat',
     {
+      config: { access: { kind: 'visitor', optional: true } },
+      onRequest: limiters.chatCreation,
       schema: {
         tags: ['chats'],
         summary: 'Start a chat',
+        description:
+          'Returns the chat and a `visitor_token`. Send the token as "Authorization: Bearer <token>" on later calls; with it, a new chat belongs to the same visitor. In production mode a `visitor_id` is only honoured with that visitor\'s token; otherwise the server assigns one.',
         body: CreateChatBody.nullish(),
-        response: { 200: Chat, ...errorResponses },
+        response: { 200: CreatedChat, ...errorResponses },
       },
     },
     async (request) => {
       const tenant = tenantOf(request);
       const body = request.body ?? {};
       assertSameTenant(tenant.id, body.tenant_id, body.context?.tenant_id);
-      return toWireChat(await chats.createChat(tenant.id, body));
+      const tokenVisitor = visitorIdOf(request);
+      if (tokenVisitor !== undefined && body.visitor_id !== undefined && body.visitor_id !== tokenVisitor) {
+        throw new ApiError('forbidden', 'visitor_id does not match the visitor token');
+      }
+      // Without a token, a claimed visitor_id proves nothing: in production it would hand out a
+      // token for someone else's chats, so the server assigns a new visitor instead.
+      const visitorId = tokenVisitor ?? (config.environment === 'development' ? body.visitor_id : undefined);
+      const chat = await chats.createChat(tenant.id, { ...body, visitor_id: visitorId });
+      const visitorToken = await tokens.signVisitor({ tenant_id: tenant.id, visitor_id: chat.visitor_id });
+      return {
+        ...toWireChat(chat),
+        visitor_token: visitorToken.token,
+        visitor_token_expires_in: visitorToken.expires_in,
+      };
     },
   );
 
   api.get(
     '/chat/:chat_id',
     {
+      config: visitor,
       schema: {
         tags: ['chats'],
         summary: 'Read a chat',
@@ -55,12 +119,14 @@ export async function chatRoutes(app: FastifyInstance, options: { chats: ChatSer
         response: { 200: Chat, ...errorResponses },
       },
     },
-    async (request) => toWireChat(await chats.getChat(tenantOf(request).id, request.params.chat_id)),
+    async (request) => toWireChat(await visitorChat(request, request.params.chat_id)),
   );
 
   api.post(
     '/chat/:chat_id/messages',
     {
+      config: visitor,
+      onRequest: limiters.messages,
       schema: {
         tags: ['messages'],
         summary: "Post a visitor's message",
@@ -74,6 +140,7 @@ export async function chatRoutes(app: FastifyInstance, options: { chats: ChatSer
     async (request, reply) => {
       const tenant = tenantOf(request);
       assertSameTenant(tenant.id, request.body.metadata?.tenant_id);
+      await visitorChat(request, request.params.chat_id);
       const { message, created } = await chats.postVisitorMessage(
         tenant.id,
         request.params.chat_id,
@@ -87,6 +154,7 @@ export async function chatRoutes(app: FastifyInstance, options: { chats: ChatSer
   api.get(
     '/chat/:chat_id/messages',
     {
+      config: visitor,
       schema: {
         tags: ['messages'],
         summary: 'List messages, oldest first',
@@ -96,9 +164,8 @@ export async function chatRoutes(app: FastifyInstance, options: { chats: ChatSer
       },
     },
     async (request) => {
-      const slice = await chats.listMessages(tenantOf(request).id, request.params.chat_id, request.query);
-      const last = slice.items.at(-1);
-      return { ...slice, next_cursor: slice.has_more && last ? String(last.seq) : null };
+      const chat = await visitorChat(request, request.params.chat_id);
+      return toWirePage(await chats.listMessages(chat.tenant_id, chat.id, request.query));
     },
   );
 }

@@ -16,6 +16,15 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         description:
           'Multi-tenant AI assistant platform. Tenant routes need `X-Tenant-ID` (or `X-Tenant`, `Tenant-ID`, `tenant`, or the `tenant_id` query parameter). Every error body is `{detail, code, request_id}`.',
       },
+      components: {
+        securitySchemes: {
+          bearer: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'An operator access token, a visitor token or an API key, as each route requires',
+          },
+        },
+      },
     },
     transform: jsonSchemaTransform,
   });
@@ -23,6 +32,10 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
 
 /** Serves the document and the reference UI. */
 export async function docsRoutes(app: FastifyInstance): Promise<void> {
-  app.get(`${API_PREFIX}/openapi.json`, { schema: { hide: true } }, async () => app.swagger());
+  app.get(
+    `${API_PREFIX}/openapi.json`,
+    { config: { access: { kind: 'open' } }, schema: { hide: true } },
+    async () => app.swagger(),
+  );
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
 }

@@ -46,6 +46,7 @@ export async function healthRoutes(
   const api = app.withTypeProvider<ZodTypeProvider>();
 
   const health = {
+    config: { access: { kind: 'open' } as const },
     schema: {
       tags: ['health'],
       summary: 'Health of the platform',
@@ -83,6 +84,7 @@ export async function healthRoutes(
   api.get(
     `${API_PREFIX}/ready`,
     {
+      config: { access: { kind: 'open' } as const },
       schema: {
         tags: ['health'],
         summary: 'Readiness for orchestrators',

@@ -48,4 +48,88 @@ export const POSTGRES_MIGRATIONS: ReadonlyArray<{ version: number; name: string;
       );
     `,
   },
+  {
+    version: 2,
+    name: 'greeting, operators, sessions, refresh tokens, invitations, api keys, chat listing',
+    sql: `
+      ALTER TABLE tenants ADD COLUMN greeting text NOT NULL DEFAULT '';
+
+      -- UNIQUE (tenant_id, id) is redundant with the primary key but lets sessions reference
+      -- (tenant_id, operator_id), so a session can never pair one tenant with another's operator.
+      CREATE TABLE operators (
+        id text PRIMARY KEY,
+        tenant_id text NOT NULL REFERENCES tenants(id),
+        email text NOT NULL,
+        name text NOT NULL,
+        role text NOT NULL CHECK (role IN ('owner', 'admin', 'agent')),
+        password_hash text NOT NULL,
+        created_at timestamptz NOT NULL,
+        updated_at timestamptz NOT NULL,
+        UNIQUE (tenant_id, email),
+        UNIQUE (tenant_id, id)
+      );
+
+      CREATE TABLE auth_sessions (
+        id text PRIMARY KEY,
+        tenant_id text NOT NULL,
+        operator_id text NOT NULL,
+        created_at timestamptz NOT NULL,
+        revoked_at timestamptz,
+        revoked_reason text,
+        FOREIGN KEY (tenant_id, operator_id) REFERENCES operators (tenant_id, id) ON DELETE CASCADE,
+        UNIQUE (id, tenant_id, operator_id)
+      );
+      CREATE INDEX auth_sessions_by_operator ON auth_sessions (tenant_id, operator_id);
+
+      -- Deleting an operator reaches its tokens through its sessions only: one cascade path, so
+      -- the delete locks session then token rows in the same order as a rotation does.
+      CREATE TABLE refresh_tokens (
+        id text PRIMARY KEY,
+        session_id text NOT NULL,
+        tenant_id text NOT NULL,
+        operator_id text NOT NULL,
+        token_hash text NOT NULL UNIQUE,
+        created_at timestamptz NOT NULL,
+        expires_at timestamptz NOT NULL,
+        rotated_at timestamptz,
+        replaced_by text,
+        FOREIGN KEY (session_id, tenant_id, operator_id)
+          REFERENCES auth_sessions (id, tenant_id, operator_id) ON DELETE CASCADE
+      );
+      CREATE INDEX refresh_tokens_by_session ON refresh_tokens (session_id, tenant_id, operator_id);
+
+      -- invited_by and created_by are a record of who did it, not a reference: removing that
+      -- operator leaves the invitations and keys they made as they are.
+      CREATE TABLE invitations (
+        id text PRIMARY KEY,
+        tenant_id text NOT NULL REFERENCES tenants(id),
+        email text NOT NULL,
+        role text NOT NULL CHECK (role IN ('owner', 'admin', 'agent')),
+        token_hash text NOT NULL UNIQUE,
+        invited_by text NOT NULL,
+        created_at timestamptz NOT NULL,
+        expires_at timestamptz NOT NULL,
+        accepted_at timestamptz
+      );
+
+      CREATE TABLE api_keys (
+        id text PRIMARY KEY,
+        tenant_id text NOT NULL REFERENCES tenants(id),
+        name text NOT NULL,
+        role text NOT NULL CHECK (role IN ('admin', 'agent')),
+        prefix text NOT NULL,
+        key_hash text NOT NULL UNIQUE,
+        created_by text NOT NULL,
+        created_at timestamptz NOT NULL,
+        revoked_at timestamptz
+      );
+      CREATE INDEX api_keys_by_tenant ON api_keys (tenant_id, created_at);
+
+      -- listChats walks (created_at, id) downwards; the new index covers what chats_by_tenant did.
+      -- id sorts bytewise (COLLATE "C"), as in SQLite, whatever the database's collation.
+      DROP INDEX chats_by_tenant;
+      CREATE INDEX chats_by_tenant_recent ON chats (tenant_id, created_at, id COLLATE "C");
+      CREATE INDEX chats_by_tenant_status ON chats (tenant_id, status, created_at, id COLLATE "C");
+    `,
+  },
 ];

@@ -6,10 +6,13 @@
  * stores return the same ISO 8601 format with milliseconds.
  */
 import pg from 'pg';
-import { newId, now, toChat, toMessage, toTenant } from '../records.ts';
+import { DelegatingAccountStore } from '../delegating-account-store.ts';
+import { newId, normalizeTime, now, toChat, toMessage, toTenant } from '../records.ts';
 import {
   type AppendResult,
+  type ChatQuery,
   type ChatRecord,
+  type ChatSlice,
   ConflictError,
   type MessageRecord,
   type MessageSlice,
@@ -21,14 +24,8 @@ import {
   type TenantPatch,
 } from '../store.ts';
 import { POSTGRES_MIGRATIONS } from './migrations.ts';
-
-type Row = Record<string, unknown>;
-
-/** What a transaction's work produced, and whether to keep its writes. */
-interface Outcome<T> {
-  value: T;
-  commit: boolean;
-}
+import { PostgresAccounts } from './postgres-accounts.ts';
+import { isUniqueViolation, type Outcome, type Row, transaction } from './transaction.ts';
 
 /** Options for {@link PostgresStore}. */
 export interface PostgresStoreOptions {
@@ -48,7 +45,8 @@ const MIGRATION_LOCK_KEY = 7_105_301_911_262_023_001n;
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]*$/i;
 
-export class PostgresStore implements Store {
+/** Tenants, chats and messages here; operators, sessions and keys in `postgres-accounts.ts`, on the same pool. */
+export class PostgresStore extends DelegatingAccountStore implements Store {
   readonly kind = 'postgres' as const;
   readonly #pool: pg.Pool;
   readonly #schema: string | undefined;
@@ -58,8 +56,7 @@ export class PostgresStore implements Store {
     if (options.schema !== undefined && !SCHEMA_NAME.test(options.schema)) {
       throw new Error(`Invalid PostgreSQL schema name "${options.schema}"`);
     }
-    this.#schema = options.schema;
-    this.#pool = new pg.Pool({
+    const pool = new pg.Pool({
       connectionString: options.connectionString,
       max: options.max,
       // Set at connection start-up, so every pooled connection sees the schema without an extra query.
@@ -68,11 +65,14 @@ export class PostgresStore implements Store {
     });
     // An idle connection fails when the database restarts; without a listener that error would crash
     // the process. The pool drops the connection and the next query opens a fresh one.
-    this.#pool.on('error', () => {});
+    pool.on('error', () => {});
+    super(new PostgresAccounts(pool));
+    this.#pool = pool;
+    this.#schema = options.schema;
   }
 
   async migrate(): Promise<number[]> {
-    return this.#transaction(async (client) => {
+    return transaction(this.#pool, async (client) => {
       // Held until COMMIT: another instance migrating at the same moment waits here, then finds
       // nothing left to apply. Taken before CREATE SCHEMA, which can itself race.
       await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
@@ -111,9 +111,9 @@ export class PostgresStore implements Store {
     const time = now();
     try {
       const result = await this.#pool.query<Row>(
-        `INSERT INTO tenants (id, name, allowed_origins, enabled, created_at, updated_at)
-         VALUES ($1, $2, $3, true, $4, $4) RETURNING *`,
-        [tenant.id, tenant.name, JSON.stringify(tenant.allowed_origins ?? []), time],
+        `INSERT INTO tenants (id, name, allowed_origins, greeting, enabled, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, true, $5, $5) RETURNING *`,
+        [tenant.id, tenant.name, JSON.stringify(tenant.allowed_origins ?? []), tenant.greeting ?? '', time],
       );
       return toTenant(result.rows[0] as Row);
     } catch (error) {
@@ -140,6 +140,7 @@ export class PostgresStore implements Store {
          name = COALESCE($2, name),
          allowed_origins = COALESCE($3::jsonb, allowed_origins),
          enabled = COALESCE($4, enabled),
+         greeting = COALESCE($6, greeting),
          updated_at = $5
        WHERE id = $1 RETURNING *`,
       [
@@ -148,6 +149,7 @@ export class PostgresStore implements Store {
         patch.allowed_origins === undefined ? null : JSON.stringify(patch.allowed_origins),
         patch.enabled ?? null,
         now(),
+        patch.greeting ?? null,
       ],
     );
     const row = result.rows[0];
@@ -190,8 +192,32 @@ export class PostgresStore implements Store {
     return row ? toChat(row) : undefined;
   }
 
+  async listChats(tenant_id: string, query: ChatQuery): Promise<ChatSlice> {
+    const parameters: unknown[] = [];
+    const parameter = (value: unknown) => `$${parameters.push(value)}`;
+    const conditions = [`tenant_id = ${parameter(tenant_id)}`];
+    if (query.status !== undefined) conditions.push(`status = ${parameter(query.status)}`);
+    if (query.before !== undefined) {
+      // The row comparison keeps the cursor exact when chats share a created_at: ties go by id,
+      // compared bytewise, as the index sorts it and as SQLite does.
+      const created_at = parameter(normalizeTime(query.before.created_at));
+      conditions.push(
+        `(created_at, id COLLATE "C") < (${created_at}::timestamptz, ${parameter(query.before.id)})`,
+      );
+    }
+    const result = await this.#pool.query<Row>(
+      `SELECT * FROM chats WHERE ${conditions.join(' AND ')}
+       ORDER BY created_at DESC, id COLLATE "C" DESC LIMIT ${parameter(query.limit + 1)}`,
+      parameters,
+    );
+    return {
+      items: result.rows.slice(0, query.limit).map(toChat),
+      has_more: result.rows.length > query.limit,
+    };
+  }
+
   async appendMessage(message: NewMessage): Promise<AppendResult | undefined> {
-    return this.#transaction(async (client): Promise<Outcome<AppendResult | undefined>> => {
+    return transaction(this.#pool, async (client): Promise<Outcome<AppendResult | undefined>> => {
       const time = now();
       // Bumping first takes the chat's row lock, which queues every other writer of this chat
       // behind us: seqs come out unique and in order without retries.
@@ -245,50 +271,30 @@ export class PostgresStore implements Store {
     page: { after_seq: number; limit: number },
   ): Promise<MessageSlice | undefined> {
     // One snapshot for all three reads, so `total` agrees with the items even while messages arrive.
-    return this.#transaction(async (client): Promise<Outcome<MessageSlice | undefined>> => {
-      const chat = await client.query('SELECT 1 FROM chats WHERE id = $1 AND tenant_id = $2', [
-        chat_id,
-        tenant_id,
-      ]);
-      if (chat.rowCount === 0) return { value: undefined, commit: false };
-      const rows = await client.query<Row>(
-        'SELECT * FROM messages WHERE chat_id = $1 AND seq > $2 ORDER BY seq LIMIT $3',
-        [chat_id, page.after_seq, page.limit + 1],
-      );
-      const total = await client.query<Row>('SELECT count(*) AS total FROM messages WHERE chat_id = $1', [
-        chat_id,
-      ]);
-      const slice: MessageSlice = {
-        items: rows.rows.slice(0, page.limit).map(toMessage),
-        // count(*) is a bigint, which pg hands over as a string.
-        total: Number(total.rows[0]?.total ?? 0),
-        has_more: rows.rows.length > page.limit,
-      };
-      return { value: slice, commit: false };
-    }, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    return transaction(
+      this.#pool,
+      async (client): Promise<Outcome<MessageSlice | undefined>> => {
+        const chat = await client.query('SELECT 1 FROM chats WHERE id = $1 AND tenant_id = $2', [
+          chat_id,
+          tenant_id,
+        ]);
+        if (chat.rowCount === 0) return { value: undefined, commit: false };
+        const rows = await client.query<Row>(
+          'SELECT * FROM messages WHERE chat_id = $1 AND seq > $2 ORDER BY seq LIMIT $3',
+          [chat_id, page.after_seq, page.limit + 1],
+        );
+        const total = await client.query<Row>('SELECT count(*) AS total FROM messages WHERE chat_id = $1', [
+          chat_id,
+        ]);
+        const slice: MessageSlice = {
+          items: rows.rows.slice(0, page.limit).map(toMessage),
+          // count(*) is a bigint, which pg hands over as a string.
+          total: Number(total.rows[0]?.total ?? 0),
+          has_more: rows.rows.length > page.limit,
+        };
+        return { value: slice, commit: false };
+      },
+      'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY',
+    );
   }
-
-  /** Runs `work` on one pooled connection between `begin` and COMMIT or ROLLBACK; ROLLBACK when it throws. */
-  async #transaction<T>(work: (client: pg.PoolClient) => Promise<Outcome<T>>, begin = 'BEGIN'): Promise<T> {
-    const client = await this.#pool.connect();
-    let broken: Error | undefined;
-    try {
-      await client.query(begin);
-      const outcome = await work(client);
-      await client.query(outcome.commit ? 'COMMIT' : 'ROLLBACK');
-      return outcome.value;
-    } catch (error) {
-      await client.query('ROLLBACK').catch((rollbackError: Error) => {
-        broken = rollbackError;
-      });
-      throw error;
-    } finally {
-      // A connection that cannot even roll back is unusable: passing the error makes the pool discard it.
-      client.release(broken);
-    }
-  }
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  return error instanceof pg.DatabaseError && error.code === '23505';
 }

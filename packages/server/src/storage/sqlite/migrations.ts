@@ -45,4 +45,86 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; name: string; s
       ) STRICT;
     `,
   },
+  {
+    version: 2,
+    name: 'greeting, operators, sessions, refresh tokens, invitations, api keys, chat listing',
+    sql: `
+      ALTER TABLE tenants ADD COLUMN greeting TEXT NOT NULL DEFAULT '';
+
+      -- UNIQUE (tenant_id, id) is redundant with the primary key but lets sessions reference
+      -- (tenant_id, operator_id), so a session can never pair one tenant with another's operator.
+      CREATE TABLE operators (
+        id TEXT PRIMARY KEY,
+        tenant_id TEXT NOT NULL REFERENCES tenants(id),
+        email TEXT NOT NULL,
+        name TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('owner', 'admin', 'agent')),
+        password_hash TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        UNIQUE (tenant_id, email),
+        UNIQUE (tenant_id, id)
+      ) STRICT;
+
+      CREATE TABLE auth_sessions (
+        id TEXT PRIMARY KEY,
+        tenant_id TEXT NOT NULL,
+        operator_id TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        revoked_at TEXT,
+        revoked_reason TEXT,
+        FOREIGN KEY (tenant_id, operator_id) REFERENCES operators (tenant_id, id) ON DELETE CASCADE,
+        UNIQUE (id, tenant_id, operator_id)
+      ) STRICT;
+      CREATE INDEX auth_sessions_by_operator ON auth_sessions (tenant_id, operator_id);
+
+      -- Deleting an operator reaches its tokens through its sessions only: one cascade path.
+      CREATE TABLE refresh_tokens (
+        id TEXT PRIMARY KEY,
+        session_id TEXT NOT NULL,
+        tenant_id TEXT NOT NULL,
+        operator_id TEXT NOT NULL,
+        token_hash TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        rotated_at TEXT,
+        replaced_by TEXT,
+        FOREIGN KEY (session_id, tenant_id, operator_id)
+          REFERENCES auth_sessions (id, tenant_id, operator_id) ON DELETE CASCADE
+      ) STRICT;
+      CREATE INDEX refresh_tokens_by_session ON refresh_tokens (session_id, tenant_id, operator_id);
+
+      -- invited_by and created_by are a record of who did it, not a reference: removing that
+      -- operator leaves the invitations and keys they made as they are.
+      CREATE TABLE invitations (
+        id TEXT PRIMARY KEY,
+        tenant_id TEXT NOT NULL REFERENCES tenants(id),
+        email TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('owner', 'admin', 'agent')),
+        token_hash TEXT NOT NULL UNIQUE,
+        invited_by TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        accepted_at TEXT
+      ) STRICT;
+
+      CREATE TABLE api_keys (
+        id TEXT PRIMARY KEY,
+        tenant_id TEXT NOT NULL REFERENCES tenants(id),
+        name TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('admin', 'agent')),
+        prefix TEXT NOT NULL,
+        key_hash TEXT NOT NULL UNIQUE,
+        created_by TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        revoked_at TEXT
+      ) STRICT;
+      CREATE INDEX api_keys_by_tenant ON api_keys (tenant_id, created_at);
+
+      -- listChats walks (created_at, id) downwards; the new index covers what chats_by_tenant did.
+      DROP INDEX chats_by_tenant;
+      CREATE INDEX chats_by_tenant_recent ON chats (tenant_id, created_at, id);
+      CREATE INDEX chats_by_tenant_status ON chats (tenant_id, status, created_at, id);
+    `,
+  },
 ];

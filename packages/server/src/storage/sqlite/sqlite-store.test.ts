@@ -1,13 +1,18 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describeStoreConformance } from '../store.conformance.ts';
+import { describeAccountStoreConformance } from '../account-store.conformance.ts';
+import { describeStoreConformance, type StoreHarness } from '../store.conformance.ts';
 import { SqliteStore } from './sqlite-store.ts';
 
-describeStoreConformance('sqlite', async () => {
+/** A database file in a directory of its own per suite. */
+async function harness(): Promise<StoreHarness> {
   const directory = mkdtempSync(join(tmpdir(), 'miptech-sqlite-'));
   return {
     open: async () => new SqliteStore({ path: join(directory, 'platform.db') }),
     destroy: async () => rmSync(directory, { recursive: true, force: true }),
   };
-});
+}
+
+describeStoreConformance('sqlite', harness);
+describeAccountStoreConformance('sqlite', harness);

@@ -8,10 +8,13 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { newId, now, toChat, toMessage, toTenant } from '../records.ts';
+import { DelegatingAccountStore } from '../delegating-account-store.ts';
+import { newId, normalizeTime, now, toChat, toMessage, toTenant } from '../records.ts';
 import {
   type AppendResult,
+  type ChatQuery,
   type ChatRecord,
+  type ChatSlice,
   ConflictError,
   type MessageRecord,
   type MessageSlice,
@@ -23,6 +26,8 @@ import {
   type TenantPatch,
 } from '../store.ts';
 import { SQLITE_MIGRATIONS } from './migrations.ts';
+import { SqliteAccounts } from './sqlite-accounts.ts';
+import { immediateTransaction, isUniqueViolation } from './transaction.ts';
 
 /** Options for {@link SqliteStore}. */
 export interface SqliteStoreOptions {
@@ -30,19 +35,22 @@ export interface SqliteStoreOptions {
   path: string;
 }
 
-export class SqliteStore implements Store {
+/** Tenants, chats and messages here; operators, sessions and keys in `sqlite-accounts.ts`, on the same handle. */
+export class SqliteStore extends DelegatingAccountStore implements Store {
   readonly kind = 'sqlite' as const;
   readonly #db: DatabaseSync;
 
   constructor(options: SqliteStoreOptions) {
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
-    this.#db = new DatabaseSync(options.path, { enableForeignKeyConstraints: true });
+    const db = new DatabaseSync(options.path, { enableForeignKeyConstraints: true });
     // FULL makes every acknowledged commit durable across power loss, not only a process crash.
-    this.#db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;');
+    db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;');
+    super(new SqliteAccounts(db));
+    this.#db = db;
   }
 
   async migrate(): Promise<number[]> {
-    return this.#transaction(() => {
+    return immediateTransaction(this.#db, () => {
       this.#db.exec(
         'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
       );
@@ -78,9 +86,17 @@ export class SqliteStore implements Store {
     try {
       this.#db
         .prepare(
-          'INSERT INTO tenants (id, name, allowed_origins, enabled, created_at, updated_at) VALUES (?, ?, ?, 1, ?, ?)',
+          `INSERT INTO tenants (id, name, allowed_origins, greeting, enabled, created_at, updated_at)
+           VALUES (?, ?, ?, ?, 1, ?, ?)`,
         )
-        .run(tenant.id, tenant.name, JSON.stringify(tenant.allowed_origins ?? []), time, time);
+        .run(
+          tenant.id,
+          tenant.name,
+          JSON.stringify(tenant.allowed_origins ?? []),
+          tenant.greeting ?? '',
+          time,
+          time,
+        );
     } catch (error) {
       if (isUniqueViolation(error)) throw new ConflictError(`Tenant "${tenant.id}" exists already`);
       throw error;
@@ -100,10 +116,13 @@ export class SqliteStore implements Store {
     const current = this.#tenant(id);
     if (!current) return undefined;
     this.#db
-      .prepare('UPDATE tenants SET name = ?, allowed_origins = ?, enabled = ?, updated_at = ? WHERE id = ?')
+      .prepare(
+        'UPDATE tenants SET name = ?, allowed_origins = ?, greeting = ?, enabled = ?, updated_at = ? WHERE id = ?',
+      )
       .run(
         patch.name ?? current.name,
         JSON.stringify(patch.allowed_origins ?? current.allowed_origins),
+        patch.greeting ?? current.greeting,
         (patch.enabled ?? current.enabled) ? 1 : 0,
         now(),
         id,
@@ -147,8 +166,29 @@ export class SqliteStore implements Store {
     return row ? toChat(row) : undefined;
   }
 
+  async listChats(tenant_id: string, query: ChatQuery): Promise<ChatSlice> {
+    // Row values keep the cursor exact when several chats share a created_at: ties go by id.
+    const conditions = ['tenant_id = ?'];
+    const parameters: string[] = [tenant_id];
+    if (query.status !== undefined) {
+      conditions.push('status = ?');
+      parameters.push(query.status);
+    }
+    if (query.before !== undefined) {
+      conditions.push('(created_at, id) < (?, ?)');
+      // Stored timestamps are all toISOString() text; a cursor must look the same to compare as text.
+      parameters.push(normalizeTime(query.before.created_at), query.before.id);
+    }
+    const rows = this.#db
+      .prepare(
+        `SELECT * FROM chats WHERE ${conditions.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT ?`,
+      )
+      .all(...parameters, query.limit + 1);
+    return { items: rows.slice(0, query.limit).map(toChat), has_more: rows.length > query.limit };
+  }
+
   async appendMessage(message: NewMessage): Promise<AppendResult | undefined> {
-    return this.#transaction(() => {
+    return immediateTransaction(this.#db, () => {
       const chat = this.#db
         .prepare('SELECT last_seq FROM chats WHERE id = ? AND tenant_id = ?')
         .get(message.chat_id, message.tenant_id);
@@ -215,20 +255,4 @@ export class SqliteStore implements Store {
     const row = this.#db.prepare('SELECT * FROM tenants WHERE id = ?').get(id);
     return row ? toTenant(row) : undefined;
   }
-
-  #transaction<T>(work: () => T): T {
-    this.#db.exec('BEGIN IMMEDIATE');
-    try {
-      const result = work();
-      this.#db.exec('COMMIT');
-      return result;
-    } catch (error) {
-      this.#db.exec('ROLLBACK');
-      throw error;
-    }
-  }
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  return error instanceof Error && /UNIQUE constraint failed/.test(error.message);
 }
