@@ -102,7 +102,7 @@ export function errorHandler(error: unknown, request: FastifyRequest, reply: Fas
   if (status === 401) {
     reply.header(
       'www-authenticate',
-      body.code === 'auth_required' ? 'Bearer' : 'Bearer error="invalid_token"',
+      body.code === 'invalid_token' ? 'Bearer error="invalid_token"' : 'Bearer',
     );
   }
   void reply.status(status).send(body);

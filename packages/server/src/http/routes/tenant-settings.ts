@@ -32,7 +32,8 @@ export async function tenantSettingsRoutes(
   api.patch(
     '/tenant',
     {
-      config: { access: { kind: 'staff', roles: MANAGERS, apiKeys: true } },
+      // Not API keys: allowed_origins decides CORS, and a leaked key must not be able to widen it.
+      config: { access: { kind: 'staff', roles: MANAGERS, apiKeys: false } },
       schema: {
         tags: ['tenant'],
         summary: "Change the tenant's settings",

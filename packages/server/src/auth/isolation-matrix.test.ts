@@ -8,7 +8,7 @@
  * also searched for anything of tenant A. A route added without a row in `ROUTES` fails the first
  * test; a route without an access declaration makes `buildApp` throw, which fails them all.
  *
- * The server sets no `WWW-Authenticate` header on its 401s, so the matrix does not check one.
+ * Every 401 must also carry a Bearer `WWW-Authenticate` challenge (RFC 6750 §3).
  */
 import type { ErrorCode, OperatorRole } from '@miptech/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -130,7 +130,7 @@ function oracle(access: Access, route: RouteCase, { tenant, principal }: Cell): 
   if (own) {
     if (principal === 'ownerB') return fail('tenant_mismatch');
     if (principal === 'apiKey' && !access.apiKeys) return fail('insufficient_role');
-    const role: OperatorRole = principal === 'owner' ? 'owner' : 'admin';
+    const role: OperatorRole = principal === 'owner' ? 'owner' : 'agent';
     return access.roles.includes(role) ? success : fail('insufficient_role');
   }
   if (principal !== 'ownerB') return fail('tenant_mismatch');
@@ -223,6 +223,7 @@ async function register(
     body: { email, password: PASSWORD, ...(invitation ? { invitation_token: invitation } : {}) },
   });
   const operator = { id: body.user.id, email, access: body.access_token, refresh: body.refresh_token };
+  if (target !== platform) return operator;
   remember(tenant, {
     [`operator id of ${email}`]: operator.id,
     [`email ${email}`]: email,
@@ -423,12 +424,10 @@ const ROUTES: Record<string, RouteCase> = {
     after: async () => {
       // Only visitor A in A may have written into chat A.
       const page = await platform.store.listMessages(A, fx.chatA, { after_seq: 0, limit: 200 });
-      const authors = (page?.items ?? [])
+      const written = (page?.items ?? [])
         .map((message) => message.content)
-        .filter((c) => c.startsWith('hello from'));
-      return authors.join() === 'hello from own/visitorA'
-        ? []
-        : [`chat A holds messages from ${authors.join(', ')}`];
+        .filter((content) => content.startsWith('hello from'));
+      return written.join() === 'hello from own/visitorA' ? [] : [`chat A holds: ${written.join(', ')}`];
     },
   },
   'GET /api/v1/chat/:chat_id/messages': { build: () => ({ params: chatA() }), names: 'chat_not_found' },
@@ -441,7 +440,7 @@ const ROUTES: Record<string, RouteCase> = {
   'PATCH /api/v1/tenant': {
     build: (cell) => ({ body: { greeting: `greeting from ${cellTag(cell)}` } }),
     after: async () => {
-      // The last allowed cells: A's owner in A, then B's owner in B.
+      // The only cells allowed to write: A's owner in A, and B's owner in B (managers; the key is an agent).
       const [a, b] = await Promise.all([platform.store.getTenant(A), platform.store.getTenant(B)]);
       const problems: string[] = [];
       if (a?.greeting !== 'greeting from own/owner') problems.push(`A's greeting is "${a?.greeting}"`);
@@ -519,6 +518,22 @@ function codeOf(body: string): string | undefined {
 
 const show = (outcome: Outcome) => `${outcome.status}${outcome.code ? ` ${outcome.code}` : ''}`;
 
+/**
+ * RFC 6750 §3: a 401 carries a Bearer challenge; without credentials it names no error, and for a
+ * token that does not verify it says `error="invalid_token"`.
+ */
+function wwwAuthenticateProblem(code: string | undefined, header: unknown): string | undefined {
+  if (typeof header !== 'string' || !/^Bearer\b/.test(header)) {
+    return `a 401 without a Bearer WWW-Authenticate challenge (got ${JSON.stringify(header)})`;
+  }
+  if (code === 'auth_required' && header.includes('error='))
+    return `the challenge of auth_required names an error: ${header}`;
+  if (code === 'invalid_token' && !header.includes('error="invalid_token"')) {
+    return `the challenge of invalid_token does not say error="invalid_token": ${header}`;
+  }
+  return undefined;
+}
+
 /** What of A's the answer to this cell must not contain. */
 function forbiddenFor(access: Access, cell: Cell): Array<[string, string]> {
   const forbidden: Array<[string, string]> = [];
@@ -563,6 +578,10 @@ async function runCell(
   const problems: string[] = [];
   if (actual.status !== expected.status || actual.code !== expected.code) {
     problems.push(`${where}: expected ${show(expected)}, got ${show(actual)}`);
+  }
+  if (actual.status === 401) {
+    const challenge = wwwAuthenticateProblem(actual.code, response.headers['www-authenticate']);
+    if (challenge) problems.push(`${where}: ${challenge}`);
   }
   for (const [secret, label] of forbiddenFor(access, cell)) {
     if (response.body.includes(secret)) problems.push(`${where}: the answer contains ${label}`);
