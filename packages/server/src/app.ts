@@ -34,6 +34,9 @@ import { ensureDemoTenant } from './tenancy/demo-tenant.ts';
 import { requireTenant } from './tenancy/require-tenant.ts';
 import { TenantDirectory } from './tenancy/tenant-directory.ts';
 
+/** How long a start waits for Redis before serving without shared counters. */
+const REDIS_CONNECT_TIMEOUT_MS = 2000;
+
 /** Largest request body accepted; a message is at most 4000 characters, so this is generous. */
 const BODY_LIMIT = 64 * 1024;
 
@@ -97,6 +100,14 @@ export async function buildApp(options: AppOptions): Promise<Platform> {
   app.setNotFoundHandler(notFoundHandler);
   // JSON only: anything else is a 415, not a string that fails validation later.
   app.removeContentTypeParser('text/plain');
+  // An empty body sent as application/json means "no body" (the seed's logout sends exactly that);
+  // routes that need a body then answer 422 from validation. Anything else parses as Fastify
+  // would, with its prototype-poisoning protection.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body.length === 0) done(null, undefined);
+    else parseJson(request, String(body), done);
+  });
   app.addHook('preValidation', guardInput);
   app.decorateRequest('tenant', null);
   app.decorateRequest('principal', null as never);
@@ -105,7 +116,7 @@ export async function buildApp(options: AppOptions): Promise<Platform> {
   });
   if (!options.store) app.addHook('onClose', () => store.close());
 
-  const redis = config.redisUrl ? connectRedis(config.redisUrl, app) : undefined;
+  const redis = config.redisUrl ? await connectRedis(config.redisUrl, app) : undefined;
   if (redis) app.addHook('onClose', async () => void redis.disconnect());
   if (config.jwtSecretGenerated) {
     app.log.warn('JWT_SECRET is not set: tokens are signed with a random key and stop working on restart');
@@ -168,18 +179,27 @@ export async function buildApp(options: AppOptions): Promise<Platform> {
 
 /**
  * A Redis client for shared counters. Commands fail at once while Redis is down (no offline
- * queue), so rate limiting fails open instead of stalling requests.
+ * queue), so rate limiting fails open instead of stalling requests. The first connection is
+ * awaited (briefly), so a fresh instance counts its very first requests too.
  */
-function connectRedis(url: string, app: FastifyInstance): Redis {
-  const redis = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000 });
+async function connectRedis(url: string, app: FastifyInstance): Promise<Redis> {
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    connectTimeout: REDIS_CONNECT_TIMEOUT_MS,
+  });
   let reported = false;
   redis.on('error', (error) => {
     if (!reported)
-      app.log.warn({ err: error }, 'Redis unreachable: rate limits count per instance until it is back');
+      app.log.warn({ err: error }, 'Redis unreachable: rate limits are not enforced until it is back');
     reported = true;
   });
   redis.on('ready', () => {
     reported = false;
   });
+  const timeout = new Promise((resolve) => setTimeout(resolve, REDIS_CONNECT_TIMEOUT_MS).unref());
+  // Not connected in time: start anyway (fail open); ioredis keeps reconnecting in the background.
+  await Promise.race([redis.connect().catch(() => {}), timeout]);
   return redis;
 }

@@ -8,10 +8,10 @@ beforeAll(async () => {
 });
 afterAll(() => platform.close());
 
-const post = (payload: string | Buffer, contentType = 'application/json') =>
+const post = (payload: string | Buffer, contentType = 'application/json', url = '/api/v1/chat') =>
   platform.app.inject({
     method: 'POST',
-    url: '/api/v1/chat',
+    url,
     headers: { ...DEMO, 'content-type': contentType },
     payload,
   });
@@ -31,7 +31,13 @@ describe('error responses', () => {
       'route_not_found',
     ],
     ['malformed JSON', () => post('{"session_id": '), 400, 'invalid_json'],
-    ['an empty JSON body', () => post(''), 400, 'invalid_json'],
+    // An empty JSON body is no body: fine where the body is optional, a 422 where it is required.
+    [
+      'an empty JSON body where one is required',
+      () => post('', 'application/json', '/api/v1/auth/login'),
+      422,
+      'validation_failed',
+    ],
     ['a text/plain body', () => post('hello', 'text/plain'), 415, 'unsupported_media_type'],
     ['a form body', () => post('a=b', 'application/x-www-form-urlencoded'), 415, 'unsupported_media_type'],
     [

@@ -4,7 +4,8 @@
  *
  * The plugin's own route hook lets only the first limiter of a request run, and a request here
  * passes several (per tenant, per IP, per visitor), so each limiter is a `createRateLimit()`
- * check wrapped in a hook of ours. Counters fail open: when Redis is unreachable, requests are
+ * check wrapped in a hook of ours. In process, each limiter keeps the 5000 most recently seen keys
+ * (the plugin's LRU); with many more clients than that per minute, use Redis. Counters fail open: when Redis is unreachable, requests are
  * served rather than refused, and the log says so.
  */
 import rateLimit, { normalizeIP } from '@fastify/rate-limit';
@@ -56,7 +57,6 @@ export async function registerLimiters(
     global: false,
     skipOnError: true,
     nameSpace: 'miptech:rate:',
-    cache: 20_000,
     ...(redis ? { redis } : {}),
   });
 
