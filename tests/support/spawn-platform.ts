@@ -36,6 +36,7 @@ const CONTROLLED_VARIABLES = [
   'JWT_SECRET',
   'REDIS_URL',
   'TRUST_PROXY',
+  'RESPONDER',
 ];
 
 export interface ExitStatus {

@@ -57,6 +57,10 @@ export const ERROR_CODES = {
   uri_too_long: { status: 414, detail: 'The URL or one of its parts is too long' },
   forbidden: { status: 403, detail: 'This request is not allowed' },
   route_not_found: { status: 404, detail: 'No such endpoint' },
+  upgrade_required: {
+    status: 426,
+    detail: 'This is the WebSocket endpoint: connect with a WebSocket client (ws:// or wss://)',
+  },
   service_unavailable: { status: 503, detail: 'The service is temporarily unavailable; retry shortly' },
   internal_error: { status: 500, detail: 'An unexpected error occurred' },
 } as const satisfies Record<string, { status: number; detail: string }>;

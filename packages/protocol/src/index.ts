@@ -1,4 +1,5 @@
 export * from './auth.ts';
 export * from './errors.ts';
+export * from './realtime.ts';
 export * from './rest.ts';
 export * from './version.ts';

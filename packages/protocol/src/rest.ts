@@ -89,7 +89,13 @@ export const Message = z.object({
   content: z.string(),
   metadata: jsonObject,
   client_message_id: z.string().nullable(),
+  status: z
+    .enum(['complete', 'streaming', 'stopped', 'interrupted'])
+    .describe(
+      '`streaming` while an assistant reply is being written; `stopped` or `interrupted` if it ended early',
+    ),
   created_at: z.string(),
+  updated_at: z.string(),
 });
 export type Message = z.infer<typeof Message>;
 

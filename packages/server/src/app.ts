@@ -9,6 +9,10 @@ import { API_PREFIX } from '@miptech/protocol';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { Redis } from 'ioredis';
+import { ReplyRunner } from './assistant/reply-runner.ts';
+import type { Responder } from './assistant/responder.ts';
+import { ScriptedResponder } from './assistant/scripted-responder.ts';
+import { startStaleReplySweeper } from './assistant/stale-reply-sweeper.ts';
 import { assertRouteClassified, type ClassifiedRoute } from './auth/access.ts';
 import { createAuthenticator } from './auth/authenticate.ts';
 import { OperatorAuth } from './auth/operator-auth.ts';
@@ -27,6 +31,12 @@ import { healthRoutes } from './http/routes/health.ts';
 import { staffChatRoutes } from './http/routes/staff-chats.ts';
 import { teamRoutes } from './http/routes/team.ts';
 import { tenantSettingsRoutes } from './http/routes/tenant-settings.ts';
+import type { Bus } from './realtime/bus.ts';
+import { ChannelHub } from './realtime/channel-hub.ts';
+import { chatChannel } from './realtime/chat-events.ts';
+import { gatewayRoutes } from './realtime/gateway.ts';
+import { MemoryBus } from './realtime/memory-bus.ts';
+import { RedisBus } from './realtime/redis-bus.ts';
 import { openStore } from './storage/open-store.ts';
 import type { Store } from './storage/store.ts';
 import { createCorsDelegator } from './tenancy/cors-policy.ts';
@@ -49,6 +59,12 @@ export interface AppOptions {
   refreshGraceMs?: number;
   /** Where log lines go instead of stdout (tests read them). */
   logStream?: { write(line: string): void };
+  /** Writes the assistant's replies; none until the answer engine is configured. */
+  responder?: Responder;
+  /** Interval of WebSocket pings, in milliseconds (tests shorten it). */
+  heartbeatIntervalMs?: number;
+  /** A streaming reply untouched this long is interrupted (tests shorten it). */
+  staleReplyMs?: number;
 }
 
 /** What the platform is made of, for the server entry point and for tests. */
@@ -58,6 +74,8 @@ export interface Platform {
   chats: ChatService;
   tenants: TenantDirectory;
   tokens: TokenService;
+  /** Cross-instance events: in-process, or Redis pub/sub with `REDIS_URL`. */
+  bus: Bus;
   /** Every route under `/api/v1` with its access declaration. */
   routes: ClassifiedRoute[];
   /** Marks the instance as draining: readiness answers 503 from now on. */
@@ -114,10 +132,8 @@ export async function buildApp(options: AppOptions): Promise<Platform> {
   app.addHook('onRequest', async (request) => {
     request.principal = { kind: 'anonymous' };
   });
-  if (!options.store) app.addHook('onClose', () => store.close());
 
   const redis = config.redisUrl ? await connectRedis(config.redisUrl, app) : undefined;
-  if (redis) app.addHook('onClose', async () => void redis.disconnect());
   if (config.jwtSecretGenerated) {
     app.log.warn('JWT_SECRET is not set: tokens are signed with a random key and stop working on restart');
   }
@@ -134,6 +150,37 @@ export async function buildApp(options: AppOptions): Promise<Platform> {
   });
   const team = new Team(store);
   const authenticate = createAuthenticator({ config, store, tokens });
+
+  // Realtime: committed messages go on the chat's bus channel; the visitor's get an assistant reply.
+  const bus: Bus = config.redisUrl
+    ? await RedisBus.connect({ url: config.redisUrl, log: app.log })
+    : new MemoryBus({ log: app.log });
+  const hub = new ChannelHub(bus);
+  const responder =
+    options.responder ?? (config.responder === 'scripted' ? new ScriptedResponder() : undefined);
+  const replies = responder ? new ReplyRunner({ store, bus, responder, log: app.log }) : undefined;
+  chats.onMessage((message, chat) => {
+    void bus.publish(chatChannel(chat.tenant_id, chat.chat_id), { kind: 'message', message });
+    if (replies && message.role === 'user') replies.start(chat.tenant_id, chat.chat_id, message);
+  });
+  const stopSweeper = startStaleReplySweeper({
+    store,
+    bus,
+    log: app.log,
+    ...(options.staleReplyMs
+      ? { staleAfterMs: options.staleReplyMs, intervalMs: Math.max(100, options.staleReplyMs / 3) }
+      : {}),
+  });
+  // One hook, so the order is explicit: replies end (writing their final text) before the bus
+  // and the store they write to go away.
+  app.addHook('onClose', async () => {
+    stopSweeper();
+    await replies?.shutdown();
+    hub.close();
+    await bus.close();
+    redis?.disconnect();
+    if (!options.store) await store.close();
+  });
   let draining = false;
   const readiness = { aiServicesReady: () => false, draining: () => draining };
 
@@ -162,6 +209,15 @@ export async function buildApp(options: AppOptions): Promise<Platform> {
     },
     { prefix: API_PREFIX },
   );
+  await app.register(gatewayRoutes, {
+    config,
+    store,
+    tenants,
+    tokens,
+    chats,
+    hub,
+    ...(options.heartbeatIntervalMs ? { heartbeatIntervalMs: options.heartbeatIntervalMs } : {}),
+  });
   await app.register(docsRoutes);
 
   return {
@@ -170,6 +226,7 @@ export async function buildApp(options: AppOptions): Promise<Platform> {
     chats,
     tenants,
     tokens,
+    bus,
     routes,
     startDraining: () => {
       draining = true;

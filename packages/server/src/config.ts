@@ -28,6 +28,7 @@ const EnvSchema = z.object({
   MIPTECH_DEMO: z.enum(['true', 'false']).optional(),
   JWT_SECRET: z.string().optional(),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  RESPONDER: z.enum(['none', 'scripted']).default('none'),
   TRUST_PROXY: z
     .string()
     .regex(/^(true|false|[0-9a-fA-F.:/, ]+)$/, 'true, false, or a comma-separated list of proxy IPs/CIDRs')
@@ -92,6 +93,8 @@ export interface Config {
   jwtSecretGenerated: boolean;
   /** Redis for rate-limit counters shared across instances; in-process counters when absent. */
   redisUrl: string | undefined;
+  /** Who writes assistant replies: nobody yet, or the scripted echo (demos and process tests). */
+  responder: 'none' | 'scripted';
   /** Fastify's `trustProxy`: whose `X-Forwarded-For` to believe for the client IP. */
   trustProxy: boolean | string;
   /** Request rate limits. */
@@ -131,6 +134,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     jwtSecret: secret || randomBytes(48).toString('base64url'),
     jwtSecretGenerated: !secret,
     redisUrl: values.REDIS_URL,
+    responder: values.RESPONDER,
     trustProxy: parseTrustProxy(values.TRUST_PROXY),
     rateLimits: { ...DEFAULT_RATE_LIMITS },
   };

@@ -67,6 +67,7 @@ const STATUS = {
   chat_not_found: 404,
   operator_not_found: 404,
   api_key_not_found: 404,
+  upgrade_required: 426,
 } as const satisfies Partial<Record<ErrorCode, number>>;
 type Code = keyof typeof STATUS;
 type NotFoundCode = 'chat_not_found' | 'operator_not_found' | 'api_key_not_found';
@@ -96,6 +97,8 @@ interface RouteCase {
   build(cell: Cell): Sample | Promise<Sample>;
   /** The success status; 200 unless given. */
   success?: 200 | 204;
+  /** Open routes: the answer of every cell, if not 200. */
+  open?: Outcome;
   /** Public routes: what the sample body earns in the own and the other tenant (credentials are ignored). */
   public?: Record<'own' | 'other', Outcome>;
   /** The path names one of A's resources: a caller who passes the checks but may not see it gets this 404. */
@@ -109,7 +112,7 @@ interface RouteCase {
 /** The oracle: the answer a cell must get, from the route's declared access alone (production mode). */
 function oracle(access: Access, route: RouteCase, { tenant, principal }: Cell): Outcome {
   const success: Outcome = { status: route.success ?? 200 };
-  if (access.kind === 'open') return { status: 200 };
+  if (access.kind === 'open') return route.open ?? { status: 200 };
   if (tenant === 'none') return fail('tenant_missing');
   if (tenant === 'malformed') return fail('tenant_invalid');
   const own = tenant === 'own';
@@ -327,6 +330,10 @@ const ROUTES: Record<string, RouteCase> = {
   'GET /api/v1/health': { build: () => ({}) },
   'GET /api/v1/ready': { build: () => ({}) },
   'GET /api/v1/openapi.json': { build: () => ({}) },
+  // The WebSocket endpoints authenticate inside the socket (close codes, gateway.test.ts); a plain
+  // HTTP request is told to upgrade, whoever sends it.
+  'GET /api/v1/ws': { build: () => ({}), open: fail('upgrade_required') },
+  'GET /api/v1/ws/chat': { build: () => ({}), open: fail('upgrade_required') },
 
   'POST /api/v1/auth/register': {
     build: () => ({ body: { email: uniqueEmail('uninvited'), password: PASSWORD } }),

@@ -9,7 +9,7 @@ import type {
   OperatorRole,
   RefreshTokenRecord,
 } from './account-store.ts';
-import type { ChatRecord, MessageRecord, Tenant } from './store.ts';
+import type { ChatRecord, MessageRecord, MessageStatus, Tenant } from './store.ts';
 
 /** A row as either driver returns it. */
 type Row = Record<string, unknown>;
@@ -89,7 +89,9 @@ export function toMessage(row: Row): MessageRecord {
     content: String(row.content),
     metadata: decodeObject(row.metadata),
     client_message_id: row.client_message_id === null ? null : String(row.client_message_id),
+    status: String(row.status) as MessageStatus,
     created_at: decodeTime(row.created_at),
+    updated_at: decodeTime(row.updated_at),
   };
 }
 

@@ -102,9 +102,19 @@ export interface MessageRecord {
   metadata: Record<string, unknown>;
   /** Sender's idempotency key, unique per chat; null when none was sent. */
   client_message_id: string | null;
+  /**
+   * `complete` for every message but an assistant reply: that one is `streaming` while it is being
+   * written, then `complete`, `stopped` (a stop was asked) or `interrupted` (its writer died).
+   */
+  status: MessageStatus;
   /** ISO 8601. */
   created_at: string;
+  /** ISO 8601; moves while a streaming message grows, so a stale one can be told from a live one. */
+  updated_at: string;
 }
+
+/** Where a message is in its life; only `streaming` messages may still change. */
+export type MessageStatus = 'complete' | 'streaming' | 'stopped' | 'interrupted';
 
 /** What it takes to append a message. */
 export interface NewMessage {
@@ -120,6 +130,18 @@ export interface NewMessage {
   metadata: Record<string, unknown>;
   /** Idempotency key. */
   client_message_id?: string | null;
+  /** Default `complete`; an assistant reply starts as `streaming`. */
+  status?: MessageStatus;
+}
+
+/** A change to a streaming message. */
+export interface MessagePatch {
+  /** The whole text so far (it replaces the stored text). */
+  content?: string;
+  /** The new status; anything but `streaming` makes the message final. */
+  status?: MessageStatus;
+  /** Replaces the metadata. */
+  metadata?: Record<string, unknown>;
 }
 
 /** Result of {@link Store.appendMessage}. */
@@ -144,6 +166,8 @@ export interface MessageSlice {
 export interface ChatQuery {
   /** Only chats in this state. */
   status?: ChatStatus;
+  /** Only chats of this browser session. */
+  session_id?: string;
   /** Only chats older than this one, in the order `(created_at, id)` descending: the previous page's last. */
   before?: { created_at: string; id: string };
   /** At most this many. */
@@ -195,6 +219,21 @@ export interface Store extends AccountStore {
    * returns the earlier message with `created: false`. Undefined when the chat is not the tenant's.
    */
   appendMessage(message: NewMessage): Promise<AppendResult | undefined>;
+  /**
+   * Changes a `streaming` message (and bumps its `updated_at`). Undefined when the message is not
+   * the tenant's chat's, or is final already: a final message never changes again.
+   */
+  updateMessage(
+    tenant_id: string,
+    chat_id: string,
+    message_id: string,
+    patch: MessagePatch,
+  ): Promise<MessageRecord | undefined>;
+  /**
+   * Marks every `streaming` message not updated since `before` (ISO 8601) as `interrupted`, and
+   * returns them with their tenant: their writer died (a crash, a lost instance).
+   */
+  interruptStaleMessages(before: string): Promise<Array<{ tenant_id: string; message: MessageRecord }>>;
   /** Messages with `seq > after_seq`, oldest first; undefined when the chat is not the tenant's. */
   listMessages(
     tenant_id: string,

@@ -11,6 +11,7 @@ import type { FastifyCorsOptions } from '@fastify/cors';
 import { TENANT_HEADERS } from '@miptech/protocol';
 import type { FastifyRequest } from 'fastify';
 import type { Config } from '../config.ts';
+import type { Tenant } from '../storage/store.ts';
 import type { TenantDirectory } from './tenant-directory.ts';
 import { tenantIdOf } from './tenant-id.ts';
 
@@ -33,6 +34,13 @@ function isLocalOrigin(origin: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** Whether a page at `origin` may talk to `tenant` (CORS, and the WebSocket Origin check). */
+export function isOriginAllowed(config: Config, tenant: Tenant | undefined, origin: string): boolean {
+  if (config.corsOrigins.includes(origin)) return true;
+  if (config.environment === 'development' && isLocalOrigin(origin)) return true;
+  return tenant?.allowed_origins.includes(origin) ?? false;
 }
 
 export function createCorsDelegator(config: Config, directory: TenantDirectory) {

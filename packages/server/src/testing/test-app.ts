@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildApp, type Platform } from '../app.ts';
+import { type AppOptions, buildApp, type Platform } from '../app.ts';
 import { type Config, DEFAULT_RATE_LIMITS, loadConfig, type RateLimits } from '../config.ts';
 import { PostgresStore } from '../storage/postgres/postgres-store.ts';
 import { SqliteStore } from '../storage/sqlite/sqlite-store.ts';
@@ -29,6 +29,10 @@ export interface TestAppOptions {
   refreshGraceMs?: number;
   /** Receives the log lines (set `LOG_LEVEL` in `env` too; tests default to silent). */
   logStream?: { write(line: string): void };
+  /** Passed to `buildApp` as they are. */
+  app?: Pick<AppOptions, 'responder' | 'heartbeatIntervalMs' | 'staleReplyMs'>;
+  /** Use this data directory (and keep it on close), e.g. to restart on the same SQLite file. */
+  dataDirectory?: string;
 }
 
 const GENEROUS_LIMITS = Object.fromEntries(
@@ -36,7 +40,7 @@ const GENEROUS_LIMITS = Object.fromEntries(
 ) as unknown as RateLimits;
 
 export async function createTestApp(options: TestAppOptions = {}): Promise<TestPlatform> {
-  const directory = mkdtempSync(join(tmpdir(), 'miptech-test-'));
+  const directory = options.dataDirectory ?? mkdtempSync(join(tmpdir(), 'miptech-test-'));
   const config = loadConfig({
     LOG_LEVEL: 'silent',
     DATA_DIR: directory,
@@ -54,6 +58,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestP
     store,
     ...(options.refreshGraceMs !== undefined ? { refreshGraceMs: options.refreshGraceMs } : {}),
     ...(options.logStream ? { logStream: options.logStream } : {}),
+    ...options.app,
   });
   return {
     ...platform,
@@ -62,7 +67,7 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestP
       await platform.app.close();
       await store.close();
       if (options.postgresUrl && schema) await dropSchema(options.postgresUrl, schema);
-      rmSync(directory, { recursive: true, force: true });
+      if (!options.dataDirectory) rmSync(directory, { recursive: true, force: true });
     },
   };
 }

@@ -132,4 +132,24 @@ export const POSTGRES_MIGRATIONS: ReadonlyArray<{ version: number; name: string;
       CREATE INDEX chats_by_tenant_status ON chats (tenant_id, status, created_at, id COLLATE "C");
     `,
   },
+  {
+    version: 3,
+    name: 'message status and updated_at for streamed replies, chats by session',
+    sql: `
+      ALTER TABLE messages ADD COLUMN status text NOT NULL DEFAULT 'complete'
+        CHECK (status IN ('complete', 'streaming', 'stopped', 'interrupted'));
+
+      -- Every existing row takes its created_at; only then can the column be NOT NULL.
+      ALTER TABLE messages ADD COLUMN updated_at timestamptz;
+      UPDATE messages SET updated_at = created_at;
+      ALTER TABLE messages ALTER COLUMN updated_at SET NOT NULL;
+
+      -- interruptStaleMessages looks for streaming messages not updated for a while: only the few
+      -- that are streaming right now are in this index.
+      CREATE INDEX messages_streaming_by_updated ON messages (updated_at) WHERE status = 'streaming';
+
+      -- listChats filtered by session, in its (created_at, id) order.
+      CREATE INDEX chats_by_tenant_session ON chats (tenant_id, session_id, created_at, id COLLATE "C");
+    `,
+  },
 ];

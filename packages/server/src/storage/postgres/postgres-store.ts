@@ -7,13 +7,14 @@
  */
 import pg from 'pg';
 import { DelegatingAccountStore } from '../delegating-account-store.ts';
-import { newId, normalizeTime, now, toChat, toMessage, toTenant } from '../records.ts';
+import { newId, normalizeTime, now, toChat, toTenant } from '../records.ts';
 import {
   type AppendResult,
   type ChatQuery,
   type ChatRecord,
   type ChatSlice,
   ConflictError,
+  type MessagePatch,
   type MessageRecord,
   type MessageSlice,
   type NewChat,
@@ -25,7 +26,8 @@ import {
 } from '../store.ts';
 import { POSTGRES_MIGRATIONS } from './migrations.ts';
 import { PostgresAccounts } from './postgres-accounts.ts';
-import { isUniqueViolation, type Outcome, type Row, transaction } from './transaction.ts';
+import { PostgresMessages } from './postgres-messages.ts';
+import { isUniqueViolation, type Row, transaction } from './transaction.ts';
 
 /** Options for {@link PostgresStore}. */
 export interface PostgresStoreOptions {
@@ -45,11 +47,15 @@ const MIGRATION_LOCK_KEY = 7_105_301_911_262_023_001n;
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]*$/i;
 
-/** Tenants, chats and messages here; operators, sessions and keys in `postgres-accounts.ts`, on the same pool. */
+/**
+ * Tenants and chats here; messages in `postgres-messages.ts`; operators, sessions and keys in
+ * `postgres-accounts.ts`; all on the same pool.
+ */
 export class PostgresStore extends DelegatingAccountStore implements Store {
   readonly kind = 'postgres' as const;
   readonly #pool: pg.Pool;
   readonly #schema: string | undefined;
+  readonly #messages: PostgresMessages;
   #closing: Promise<void> | undefined;
 
   constructor(options: PostgresStoreOptions) {
@@ -69,6 +75,7 @@ export class PostgresStore extends DelegatingAccountStore implements Store {
     super(new PostgresAccounts(pool));
     this.#pool = pool;
     this.#schema = options.schema;
+    this.#messages = new PostgresMessages(pool);
   }
 
   async migrate(): Promise<number[]> {
@@ -197,6 +204,7 @@ export class PostgresStore extends DelegatingAccountStore implements Store {
     const parameter = (value: unknown) => `$${parameters.push(value)}`;
     const conditions = [`tenant_id = ${parameter(tenant_id)}`];
     if (query.status !== undefined) conditions.push(`status = ${parameter(query.status)}`);
+    if (query.session_id !== undefined) conditions.push(`session_id = ${parameter(query.session_id)}`);
     if (query.before !== undefined) {
       // The row comparison keeps the cursor exact when chats share a created_at: ties go by id,
       // compared bytewise, as the index sorts it and as SQLite does.
@@ -217,52 +225,22 @@ export class PostgresStore extends DelegatingAccountStore implements Store {
   }
 
   async appendMessage(message: NewMessage): Promise<AppendResult | undefined> {
-    return transaction(this.#pool, async (client): Promise<Outcome<AppendResult | undefined>> => {
-      const time = now();
-      // Bumping first takes the chat's row lock, which queues every other writer of this chat
-      // behind us: seqs come out unique and in order without retries.
-      const bumped = await client.query<Row>(
-        'UPDATE chats SET last_seq = last_seq + 1, updated_at = $3 WHERE id = $1 AND tenant_id = $2 RETURNING last_seq',
-        [message.chat_id, message.tenant_id, time],
-      );
-      const chat = bumped.rows[0];
-      if (!chat) return { value: undefined, commit: false };
-      if (message.client_message_id) {
-        // Under READ COMMITTED this sees a message committed by the writer we just waited for.
-        const earlier = await client.query<Row>(
-          'SELECT * FROM messages WHERE chat_id = $1 AND client_message_id = $2',
-          [message.chat_id, message.client_message_id],
-        );
-        const existing = earlier.rows[0];
-        // Rolling back also undoes the bump, so the seq is not burnt.
-        if (existing) return { value: { message: toMessage(existing), created: false }, commit: false };
-      }
-      const record: MessageRecord = {
-        id: newId(),
-        chat_id: message.chat_id,
-        seq: Number(chat.last_seq),
-        role: message.role,
-        content: message.content,
-        metadata: message.metadata,
-        client_message_id: message.client_message_id ?? null,
-        created_at: time,
-      };
-      await client.query(
-        `INSERT INTO messages (id, chat_id, seq, role, content, metadata, client_message_id, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-        [
-          record.id,
-          record.chat_id,
-          record.seq,
-          record.role,
-          record.content,
-          JSON.stringify(record.metadata),
-          record.client_message_id,
-          record.created_at,
-        ],
-      );
-      return { value: { message: record, created: true }, commit: true };
-    });
+    return this.#messages.appendMessage(message);
+  }
+
+  async updateMessage(
+    tenant_id: string,
+    chat_id: string,
+    message_id: string,
+    patch: MessagePatch,
+  ): Promise<MessageRecord | undefined> {
+    return this.#messages.updateMessage(tenant_id, chat_id, message_id, patch);
+  }
+
+  async interruptStaleMessages(
+    before: string,
+  ): Promise<Array<{ tenant_id: string; message: MessageRecord }>> {
+    return this.#messages.interruptStaleMessages(before);
   }
 
   async listMessages(
@@ -270,31 +248,6 @@ export class PostgresStore extends DelegatingAccountStore implements Store {
     chat_id: string,
     page: { after_seq: number; limit: number },
   ): Promise<MessageSlice | undefined> {
-    // One snapshot for all three reads, so `total` agrees with the items even while messages arrive.
-    return transaction(
-      this.#pool,
-      async (client): Promise<Outcome<MessageSlice | undefined>> => {
-        const chat = await client.query('SELECT 1 FROM chats WHERE id = $1 AND tenant_id = $2', [
-          chat_id,
-          tenant_id,
-        ]);
-        if (chat.rowCount === 0) return { value: undefined, commit: false };
-        const rows = await client.query<Row>(
-          'SELECT * FROM messages WHERE chat_id = $1 AND seq > $2 ORDER BY seq LIMIT $3',
-          [chat_id, page.after_seq, page.limit + 1],
-        );
-        const total = await client.query<Row>('SELECT count(*) AS total FROM messages WHERE chat_id = $1', [
-          chat_id,
-        ]);
-        const slice: MessageSlice = {
-          items: rows.rows.slice(0, page.limit).map(toMessage),
-          // count(*) is a bigint, which pg hands over as a string.
-          total: Number(total.rows[0]?.total ?? 0),
-          has_more: rows.rows.length > page.limit,
-        };
-        return { value: slice, commit: false };
-      },
-      'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY',
-    );
+    return this.#messages.listMessages(tenant_id, chat_id, page);
   }
 }

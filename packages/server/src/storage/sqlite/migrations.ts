@@ -127,4 +127,24 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; name: string; s
       CREATE INDEX chats_by_tenant_status ON chats (tenant_id, status, created_at, id);
     `,
   },
+  {
+    version: 3,
+    name: 'message status and updated_at for streamed replies, chats by session',
+    sql: `
+      ALTER TABLE messages ADD COLUMN status TEXT NOT NULL DEFAULT 'complete'
+        CHECK (status IN ('complete', 'streaming', 'stopped', 'interrupted'));
+
+      -- ADD COLUMN ... NOT NULL needs a constant default; every row then takes its created_at,
+      -- and every insert from here on writes updated_at itself.
+      ALTER TABLE messages ADD COLUMN updated_at TEXT NOT NULL DEFAULT '';
+      UPDATE messages SET updated_at = created_at;
+
+      -- interruptStaleMessages looks for streaming messages not updated for a while: only the few
+      -- that are streaming right now are in this index.
+      CREATE INDEX messages_streaming_by_updated ON messages (updated_at) WHERE status = 'streaming';
+
+      -- listChats filtered by session, in its (created_at, id) order.
+      CREATE INDEX chats_by_tenant_session ON chats (tenant_id, session_id, created_at, id);
+    `,
+  },
 ];

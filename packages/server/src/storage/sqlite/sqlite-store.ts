@@ -9,13 +9,14 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { DelegatingAccountStore } from '../delegating-account-store.ts';
-import { newId, normalizeTime, now, toChat, toMessage, toTenant } from '../records.ts';
+import { newId, normalizeTime, now, toChat, toTenant } from '../records.ts';
 import {
   type AppendResult,
   type ChatQuery,
   type ChatRecord,
   type ChatSlice,
   ConflictError,
+  type MessagePatch,
   type MessageRecord,
   type MessageSlice,
   type NewChat,
@@ -27,6 +28,7 @@ import {
 } from '../store.ts';
 import { SQLITE_MIGRATIONS } from './migrations.ts';
 import { SqliteAccounts } from './sqlite-accounts.ts';
+import { SqliteMessages } from './sqlite-messages.ts';
 import { immediateTransaction, isUniqueViolation } from './transaction.ts';
 
 /** Options for {@link SqliteStore}. */
@@ -35,10 +37,14 @@ export interface SqliteStoreOptions {
   path: string;
 }
 
-/** Tenants, chats and messages here; operators, sessions and keys in `sqlite-accounts.ts`, on the same handle. */
+/**
+ * Tenants and chats here; messages in `sqlite-messages.ts`; operators, sessions and keys in
+ * `sqlite-accounts.ts`; all on the same handle.
+ */
 export class SqliteStore extends DelegatingAccountStore implements Store {
   readonly kind = 'sqlite' as const;
   readonly #db: DatabaseSync;
+  readonly #messages: SqliteMessages;
 
   constructor(options: SqliteStoreOptions) {
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
@@ -47,6 +53,7 @@ export class SqliteStore extends DelegatingAccountStore implements Store {
     db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;');
     super(new SqliteAccounts(db));
     this.#db = db;
+    this.#messages = new SqliteMessages(db);
   }
 
   async migrate(): Promise<number[]> {
@@ -174,6 +181,10 @@ export class SqliteStore extends DelegatingAccountStore implements Store {
       conditions.push('status = ?');
       parameters.push(query.status);
     }
+    if (query.session_id !== undefined) {
+      conditions.push('session_id = ?');
+      parameters.push(query.session_id);
+    }
     if (query.before !== undefined) {
       conditions.push('(created_at, id) < (?, ?)');
       // Stored timestamps are all toISOString() text; a cursor must look the same to compare as text.
@@ -188,47 +199,22 @@ export class SqliteStore extends DelegatingAccountStore implements Store {
   }
 
   async appendMessage(message: NewMessage): Promise<AppendResult | undefined> {
-    return immediateTransaction(this.#db, () => {
-      const chat = this.#db
-        .prepare('SELECT last_seq FROM chats WHERE id = ? AND tenant_id = ?')
-        .get(message.chat_id, message.tenant_id);
-      if (!chat) return undefined;
-      if (message.client_message_id) {
-        const earlier = this.#db
-          .prepare('SELECT * FROM messages WHERE chat_id = ? AND client_message_id = ?')
-          .get(message.chat_id, message.client_message_id);
-        if (earlier) return { message: toMessage(earlier), created: false };
-      }
-      const record: MessageRecord = {
-        id: newId(),
-        chat_id: message.chat_id,
-        seq: Number(chat.last_seq) + 1,
-        role: message.role,
-        content: message.content,
-        metadata: message.metadata,
-        client_message_id: message.client_message_id ?? null,
-        created_at: now(),
-      };
-      this.#db
-        .prepare(
-          `INSERT INTO messages (id, chat_id, seq, role, content, metadata, client_message_id, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(
-          record.id,
-          record.chat_id,
-          record.seq,
-          record.role,
-          record.content,
-          JSON.stringify(record.metadata),
-          record.client_message_id,
-          record.created_at,
-        );
-      this.#db
-        .prepare('UPDATE chats SET last_seq = ?, updated_at = ? WHERE id = ?')
-        .run(record.seq, record.created_at, record.chat_id);
-      return { message: record, created: true };
-    });
+    return this.#messages.appendMessage(message);
+  }
+
+  async updateMessage(
+    tenant_id: string,
+    chat_id: string,
+    message_id: string,
+    patch: MessagePatch,
+  ): Promise<MessageRecord | undefined> {
+    return this.#messages.updateMessage(tenant_id, chat_id, message_id, patch);
+  }
+
+  async interruptStaleMessages(
+    before: string,
+  ): Promise<Array<{ tenant_id: string; message: MessageRecord }>> {
+    return this.#messages.interruptStaleMessages(before);
   }
 
   async listMessages(
@@ -236,19 +222,7 @@ export class SqliteStore extends DelegatingAccountStore implements Store {
     chat_id: string,
     page: { after_seq: number; limit: number },
   ): Promise<MessageSlice | undefined> {
-    const chat = this.#db
-      .prepare('SELECT 1 FROM chats WHERE id = ? AND tenant_id = ?')
-      .get(chat_id, tenant_id);
-    if (!chat) return undefined;
-    const rows = this.#db
-      .prepare('SELECT * FROM messages WHERE chat_id = ? AND seq > ? ORDER BY seq LIMIT ?')
-      .all(chat_id, page.after_seq, page.limit + 1);
-    const total = this.#db.prepare('SELECT count(*) AS n FROM messages WHERE chat_id = ?').get(chat_id);
-    return {
-      items: rows.slice(0, page.limit).map(toMessage),
-      total: Number(total?.n ?? 0),
-      has_more: rows.length > page.limit,
-    };
+    return this.#messages.listMessages(tenant_id, chat_id, page);
   }
 
   #tenant(id: string): Tenant | undefined {

@@ -1,0 +1,129 @@
+/**
+ * WebSocket frames of `/api/v1/ws` (also `/api/v1/ws/chat` and `/ws`), described in
+ * `docs/protocol.md`. Every frame is a JSON object with a `type`. Client frames are validated
+ * with the zod schemas below; server frames are typed for clients.
+ *
+ * Every frame about a chat carries the chat's `seq`: for a message, its own; for a reply in
+ * progress, the seq of the reply; for ephemeral frames (typing), the newest seq at the time.
+ */
+import { z } from 'zod';
+import type { Message } from './rest.ts';
+
+/** Close codes the server uses, with the reason text it sends. Browsers expose both on `close`. */
+export const CLOSE_CODES = {
+  /** Normal closure after the client asked. */
+  normal: 1000,
+  /** The server is shutting down or restarting: reconnect (to any instance) and resume. */
+  going_away: 1001,
+  /** A frame larger than 64 KiB. */
+  message_too_big: 1009,
+  /** No tenant named, or not a valid tenant id. */
+  tenant_invalid: 4400,
+  /** The token is invalid or expired, or missing where production needs one. */
+  unauthorized: 4401,
+  /** The page's origin is not allowed for this tenant, or the tenant is disabled. */
+  forbidden: 4403,
+  /** No such tenant. */
+  tenant_not_found: 4404,
+  /** The client did not answer pings, or sent nothing for too long. */
+  idle_timeout: 4408,
+  /** Too many frames too fast, repeatedly. */
+  rate_limited: 4429,
+  /** The client read too slowly: its unsent frames piled up. Reconnect and resume with `since_seq`. */
+  slow_consumer: 4413,
+} as const;
+
+const chatId = z.string().min(1).max(128);
+const opaqueId = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9_.:-]+$/);
+
+/** Frames a client may send. */
+export const ClientFrame = z.discriminatedUnion('type', [
+  /** The seed client's first frame; a `token` in it authenticates the connection. */
+  z.object({
+    type: z.literal('auth'),
+    data: z
+      .looseObject({
+        tenant_id: z.string().max(63).optional(),
+        session_id: z.string().max(128).optional(),
+        token: z.string().max(4096).optional(),
+      })
+      .optional(),
+  }),
+  /** Start receiving a chat's frames; with `since_seq`, everything after it first. */
+  z.object({
+    type: z.literal('join'),
+    chat_id: chatId,
+    since_seq: z.number().int().min(0).optional(),
+    /** Receive assistant replies as they are written (`response_*` frames) instead of only once complete. */
+    stream: z.boolean().optional(),
+  }),
+  z.object({ type: z.literal('leave'), chat_id: chatId }),
+  /** Post a message as the visitor; answered with `ack` once committed. */
+  z.object({
+    type: z.literal('message'),
+    chat_id: chatId,
+    content: z.string().max(64_000),
+    client_message_id: opaqueId.optional(),
+    metadata: z.record(z.string(), z.unknown()).optional(),
+  }),
+  z.object({ type: z.literal('typing'), chat_id: chatId, is_typing: z.boolean() }),
+  /** Stop the assistant's reply in progress. */
+  z.object({ type: z.literal('stop'), chat_id: chatId }),
+  z.object({ type: z.literal('ping'), ts: z.number().optional() }),
+]);
+export type ClientFrame = z.infer<typeof ClientFrame>;
+
+/** Frames the server sends. */
+export type ServerFrame =
+  | {
+      type: 'connection_established';
+      connection_id: string;
+      tenant_id: string;
+      session_id: string | null;
+      protocol_version: string;
+      heartbeat_interval_ms: number;
+      /** Who the connection acts as. */
+      principal: 'visitor' | 'operator' | 'anonymous';
+    }
+  | {
+      type: 'auth_ok';
+      tenant_id: string;
+      session_id: string | null;
+      principal: 'visitor' | 'operator' | 'anonymous';
+    }
+  | {
+      type: 'joined';
+      chat_id: string;
+      /** The newest seq of the chat when joined. */
+      seq: number;
+      /** False when the history since `since_seq` could not be replayed: a `snapshot` follows instead. */
+      recovered: boolean;
+    }
+  | { type: 'chat_message'; chat_id: string; seq: number; message: Message }
+  | {
+      type: 'ack';
+      chat_id: string;
+      seq: number;
+      client_message_id: string | null;
+      message: Message;
+      replayed: boolean;
+    }
+  | { type: 'response_start'; chat_id: string; seq: number; message: Message; text: string }
+  | {
+      type: 'response_delta';
+      chat_id: string;
+      seq: number;
+      message_id: string;
+      offset: number;
+      delta: string;
+    }
+  | { type: 'response_end'; chat_id: string; seq: number; message: Message }
+  | { type: 'typing'; chat_id: string; seq: number; role: 'visitor' | 'operator'; is_typing: boolean }
+  | { type: 'chat_status'; chat_id: string; seq: number; status: string }
+  | { type: 'snapshot'; chat_id: string; seq: number; messages: Message[] }
+  | { type: 'pong'; ts: number | null; server_time: string }
+  | { type: 'error'; code: string; detail: string; chat_id?: string };

@@ -1,0 +1,294 @@
+/**
+ * One WebSocket connection after its handshake: reads client frames, answers them, and sends the
+ * frames of the chats it joined. A bad frame is answered with an `error` frame and the
+ * connection stays open; only abuse (a flood, a reader too slow to keep up) closes it.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  CLOSE_CODES,
+  ClientFrame,
+  type ClientFrame as ClientFrameType,
+  PROTOCOL_VERSION,
+  type ServerFrame,
+} from '@miptech/protocol';
+import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
+import type { WebSocket } from 'ws';
+import type { ChatService } from '../chat/chat-service.ts';
+import { ApiError } from '../http/api-error.ts';
+import { guardInput } from '../http/input-guard.ts';
+import type { Store, Tenant } from '../storage/store.ts';
+import type { ChannelHub } from './channel-hub.ts';
+import { chatChannel } from './chat-events.ts';
+import { ChatSubscription } from './chat-subscription.ts';
+
+/** Who a connection acts as. */
+export type SocketPrincipal =
+  | { kind: 'anonymous' }
+  | { kind: 'visitor'; visitor_id: string }
+  | { kind: 'operator'; operator_id: string };
+
+/** Unsent bytes beyond which a reader is too slow: it is cut off and resumes later. */
+const MAX_BUFFERED_BYTES = 1024 * 1024;
+/** How long a cut-off reader gets to read its close frame before the connection is dropped. */
+const SLOW_CONSUMER_GRACE_MS = 2000;
+/** Frames a client may send per second, on average, and in a burst. */
+const FRAMES_PER_SECOND = 20;
+const FRAME_BURST = 60;
+/** Refused frames after which a flooding client is disconnected. */
+const MAX_REFUSED_FRAMES = 100;
+
+export interface ConnectionOptions {
+  socket: WebSocket;
+  tenant: Tenant;
+  sessionId: string | null;
+  principal: SocketPrincipal;
+  /** Development lets anonymous connections into any chat of the tenant (the seeds' DEBUG mode). */
+  allowAnonymous: boolean;
+  /** Resolves a token sent in an `auth` frame; undefined when it does not verify. */
+  authenticate: (token: string) => Promise<SocketPrincipal | undefined>;
+  store: Store;
+  chats: ChatService;
+  hub: ChannelHub;
+  log: FastifyBaseLogger;
+  heartbeatIntervalMs: number;
+  /** Frames that arrived during the handshake, handled first. */
+  early: string[];
+}
+
+export class Connection {
+  readonly id = randomUUID();
+  readonly #options: ConnectionOptions;
+  #principal: SocketPrincipal;
+  readonly #joined = new Map<string, { subscription: ChatSubscription; leave: () => void }>();
+  #tokens = FRAME_BURST;
+  #lastRefill = Date.now();
+  #refused = 0;
+  #inbox: Promise<void> = Promise.resolve();
+
+  constructor(options: ConnectionOptions) {
+    this.#options = options;
+    this.#principal = options.principal;
+    options.socket.on('message', (data, isBinary) => this.#enqueue(isBinary ? '' : data.toString()));
+    options.socket.on('close', () => this.#closeSubscriptions());
+    this.send({
+      type: 'connection_established',
+      connection_id: this.id,
+      tenant_id: options.tenant.id,
+      session_id: options.sessionId,
+      protocol_version: PROTOCOL_VERSION,
+      heartbeat_interval_ms: options.heartbeatIntervalMs,
+      principal: this.#principal.kind,
+    });
+    for (const text of options.early) this.#enqueue(text);
+  }
+
+  /** Frames are handled one at a time, in order: an `auth` before the `join` behind it, messages in sequence. */
+  #enqueue(text: string): void {
+    this.#inbox = this.#inbox.then(() => this.#receive(text || null));
+  }
+
+  /** Sends a frame, or cuts off a reader whose unsent frames pile up (it resumes with `since_seq`). */
+  send(frame: ServerFrame): void {
+    const { socket } = this.#options;
+    if (socket.readyState !== socket.OPEN) return;
+    if (socket.bufferedAmount > MAX_BUFFERED_BYTES) {
+      socket.close(CLOSE_CODES.slow_consumer, 'Too slow to read; reconnect and resume with since_seq');
+      // A reader this slow may never reach the close frame behind its backlog: free the memory anyway.
+      setTimeout(() => socket.terminate(), SLOW_CONSUMER_GRACE_MS).unref();
+      return;
+    }
+    socket.send(JSON.stringify(frame));
+  }
+
+  /** Joins a chat on the connection's behalf (also used for `chat_id` in the URL). */
+  async join(chatId: string, sinceSeq: number | undefined, stream: boolean): Promise<void> {
+    const { store, tenant, hub } = this.#options;
+    const chat = await store.getChat(tenant.id, chatId);
+    if (!chat || !this.#mayAccess(chat.visitor_id)) {
+      // Another visitor's chat answers like a missing one.
+      throw this.#principal.kind === 'anonymous' && !this.#options.allowAnonymous
+        ? new ApiError(
+            'auth_required',
+            'Send a visitor token (query `token` or an `auth` frame) before joining',
+          )
+        : new ApiError('chat_not_found');
+    }
+    this.#joined.get(chatId)?.leave();
+    const subscription = new ChatSubscription({
+      store,
+      tenantId: tenant.id,
+      chatId,
+      stream,
+      send: (frame) => this.send(frame),
+      connectionId: this.id,
+    });
+    const leave = await hub.add(chatChannel(tenant.id, chatId), subscription);
+    this.#joined.set(chatId, {
+      subscription,
+      leave: () => {
+        subscription.close();
+        leave();
+      },
+    });
+    await subscription.join(sinceSeq, chat.last_seq);
+  }
+
+  #mayAccess(visitorId: string): boolean {
+    switch (this.#principal.kind) {
+      case 'operator':
+        return true;
+      case 'visitor':
+        return this.#principal.visitor_id === visitorId;
+      case 'anonymous':
+        return this.#options.allowAnonymous;
+    }
+  }
+
+  async #receive(text: string | null): Promise<void> {
+    if (!this.#takeToken()) {
+      this.send({
+        type: 'error',
+        code: 'rate_limited',
+        detail: `At most ${FRAMES_PER_SECOND} frames per second`,
+      });
+      if (++this.#refused > MAX_REFUSED_FRAMES)
+        this.#options.socket.close(CLOSE_CODES.rate_limited, 'Too many frames');
+      return;
+    }
+    let frame: ClientFrameType;
+    try {
+      const parsed = ClientFrame.safeParse(JSON.parse(text ?? ''));
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        const where = issue?.path.join('.') || 'frame';
+        this.send({
+          type: 'error',
+          code: 'invalid_frame',
+          detail: `Invalid ${where}: ${issue?.message ?? 'unknown frame'}`,
+        });
+        return;
+      }
+      frame = parsed.data;
+    } catch {
+      this.send({
+        type: 'error',
+        code: 'invalid_json',
+        detail: 'Frames are JSON text objects with a "type"',
+      });
+      return;
+    }
+    try {
+      // The rules of REST bodies apply to frames too: no NUL or unpaired surrogate (PostgreSQL
+      // stores neither), no nesting deeper than the stores and `JSON.stringify` can walk.
+      await guardInput({ params: undefined, query: undefined, body: frame } as unknown as FastifyRequest);
+      await this.#handle(frame);
+    } catch (error) {
+      const chatId = 'chat_id' in frame ? frame.chat_id : undefined;
+      if (error instanceof ApiError) {
+        this.send({
+          type: 'error',
+          code: error.code,
+          detail: error.message,
+          ...(chatId ? { chat_id: chatId } : {}),
+        });
+      } else {
+        this.#options.log.error({ err: error, frame_type: frame.type }, 'WebSocket frame failed');
+        this.send({
+          type: 'error',
+          code: 'internal_error',
+          detail: 'An unexpected error occurred',
+          ...(chatId ? { chat_id: chatId } : {}),
+        });
+      }
+    }
+  }
+
+  async #handle(frame: ClientFrameType): Promise<void> {
+    const { tenant, hub, chats, sessionId } = this.#options;
+    switch (frame.type) {
+      case 'auth': {
+        const token = frame.data?.token;
+        if (frame.data?.tenant_id !== undefined && frame.data.tenant_id !== tenant.id) {
+          throw new ApiError('tenant_mismatch', 'The auth frame names another tenant than the connection');
+        }
+        if (token) {
+          const principal = await this.#options.authenticate(token);
+          if (!principal) throw new ApiError('invalid_token');
+          this.#principal = principal;
+        }
+        this.send({
+          type: 'auth_ok',
+          tenant_id: tenant.id,
+          session_id: sessionId,
+          principal: this.#principal.kind,
+        });
+        return;
+      }
+      case 'join':
+        return this.join(frame.chat_id, frame.since_seq, frame.stream ?? false);
+      case 'leave':
+        this.#joined.get(frame.chat_id)?.leave();
+        this.#joined.delete(frame.chat_id);
+        return;
+      case 'message': {
+        this.#requireJoined(frame.chat_id);
+        if (this.#principal.kind === 'operator') {
+          throw new ApiError('role_not_allowed', 'Operators reply through the operator API');
+        }
+        const { message, created } = await chats.postVisitorMessage(tenant.id, frame.chat_id, {
+          content: frame.content,
+          ...(frame.metadata ? { metadata: frame.metadata } : {}),
+          ...(frame.client_message_id ? { client_message_id: frame.client_message_id } : {}),
+        });
+        this.send({
+          type: 'ack',
+          chat_id: frame.chat_id,
+          seq: message.seq,
+          client_message_id: message.client_message_id,
+          message,
+          replayed: !created,
+        });
+        return;
+      }
+      case 'typing':
+        this.#requireJoined(frame.chat_id);
+        await hub.publish(chatChannel(tenant.id, frame.chat_id), {
+          kind: 'typing',
+          role: this.#principal.kind === 'operator' ? 'operator' : 'visitor',
+          is_typing: frame.is_typing,
+          connection_id: this.id,
+        });
+        return;
+      case 'stop':
+        this.#requireJoined(frame.chat_id);
+        await hub.publish(chatChannel(tenant.id, frame.chat_id), { kind: 'stop' });
+        return;
+      case 'ping':
+        this.send({ type: 'pong', ts: frame.ts ?? null, server_time: new Date().toISOString() });
+        return;
+    }
+  }
+
+  #requireJoined(chatId: string): void {
+    if (!this.#joined.has(chatId))
+      throw new ApiError('chat_not_found', 'Join the chat first (a "join" frame)');
+  }
+
+  /** Token bucket: refills continuously up to the burst size. */
+  #takeToken(): boolean {
+    const now = Date.now();
+    this.#tokens = Math.min(
+      FRAME_BURST,
+      this.#tokens + ((now - this.#lastRefill) / 1000) * FRAMES_PER_SECOND,
+    );
+    this.#lastRefill = now;
+    if (this.#tokens < 1) return false;
+    this.#tokens -= 1;
+    return true;
+  }
+
+  #closeSubscriptions(): void {
+    for (const { leave } of this.#joined.values()) leave();
+    this.#joined.clear();
+  }
+}

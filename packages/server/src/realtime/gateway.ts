@@ -1,0 +1,177 @@
+/**
+ * The WebSocket gateway at `/api/v1/ws`, `/api/v1/ws/chat` and `/ws` (the seeds try all three).
+ * See `docs/protocol.md` for the frames and close codes.
+ *
+ * A handshake that cannot be served is accepted and then closed with a code and a reason (4400,
+ * 4401, 4403, 4404) rather than refused with an HTTP status: browsers hide the status of a failed
+ * upgrade from scripts, but show the close code and reason, so the widget can tell a person why.
+ */
+import websocket from '@fastify/websocket';
+import { API_PREFIX, CLOSE_CODES } from '@miptech/protocol';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { WebSocket } from 'ws';
+import type { TokenService } from '../auth/tokens.ts';
+import type { ChatService } from '../chat/chat-service.ts';
+import type { Config } from '../config.ts';
+import { ApiError } from '../http/api-error.ts';
+import type { Store } from '../storage/store.ts';
+import { isOriginAllowed } from '../tenancy/cors-policy.ts';
+import type { TenantDirectory } from '../tenancy/tenant-directory.ts';
+import { tenantIdOf } from '../tenancy/tenant-id.ts';
+import type { ChannelHub } from './channel-hub.ts';
+import { Connection, type SocketPrincipal } from './connection.ts';
+
+/** Largest frame accepted; a bigger one closes the connection with 1009. */
+export const MAX_FRAME_BYTES = 64 * 1024;
+/** Default interval of server pings; a connection that misses one is closed with 4408. */
+export const HEARTBEAT_INTERVAL_MS = 25_000;
+
+export interface GatewayOptions {
+  config: Config;
+  store: Store;
+  tenants: TenantDirectory;
+  tokens: TokenService;
+  chats: ChatService;
+  hub: ChannelHub;
+  heartbeatIntervalMs?: number;
+}
+
+export async function gatewayRoutes(app: FastifyInstance, options: GatewayOptions): Promise<void> {
+  const { config, store, tenants, tokens, chats, hub } = options;
+  const heartbeatIntervalMs = options.heartbeatIntervalMs ?? HEARTBEAT_INTERVAL_MS;
+  const sockets = new Map<WebSocket, { alive: boolean }>();
+  let heartbeat: NodeJS.Timeout | undefined;
+
+  await app.register(websocket, {
+    options: { maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false },
+    // Before the server stops listening: tell every client to reconnect elsewhere, losing nothing.
+    preClose: async () => {
+      clearInterval(heartbeat);
+      for (const socket of sockets.keys()) {
+        socket.close(CLOSE_CODES.going_away, 'Server shutting down; reconnect and resume');
+      }
+    },
+  });
+
+  /** A visitor or operator token of this tenant; undefined when it does not verify. */
+  async function authenticate(token: string, tenantId: string): Promise<SocketPrincipal | undefined> {
+    const visitor = await tokens.verifyVisitor(token);
+    if (visitor)
+      return visitor.tenant_id === tenantId ? { kind: 'visitor', visitor_id: visitor.visitor_id } : undefined;
+    const operator = await tokens.verifyOperator(token);
+    if (!operator || operator.tenant_id !== tenantId) return undefined;
+    const session = await store.getSession(tenantId, operator.session_id);
+    return session && !session.revoked_at
+      ? { kind: 'operator', operator_id: operator.operator_id }
+      : undefined;
+  }
+
+  async function accept(
+    socket: WebSocket,
+    request: FastifyRequest,
+    early: { frames: string[]; stop: () => void },
+  ): Promise<void> {
+    const query = request.query as Record<string, string | undefined>;
+    const refuse = (code: number, reason: string) => socket.close(code, reason.slice(0, 120));
+    let tenantId: string | undefined;
+    try {
+      tenantId = tenantIdOf(request);
+    } catch {
+      return refuse(CLOSE_CODES.tenant_invalid, 'tenant_id is not a valid tenant id');
+    }
+    if (!tenantId) return refuse(CLOSE_CODES.tenant_invalid, 'tenant_id is required (query parameter)');
+    const tenant = await tenants.get(tenantId);
+    if (!tenant) return refuse(CLOSE_CODES.tenant_not_found, `Unknown tenant: ${tenantId}`);
+    if (!tenant.enabled) return refuse(CLOSE_CODES.forbidden, 'The tenant is disabled');
+    const origin = request.headers.origin;
+    if (origin && !isOriginAllowed(config, tenant, origin)) {
+      return refuse(CLOSE_CODES.forbidden, `Origin not allowed for this tenant: ${origin}`);
+    }
+    let principal: SocketPrincipal = { kind: 'anonymous' };
+    if (query.token) {
+      const verified = await authenticate(query.token, tenant.id);
+      if (!verified) return refuse(CLOSE_CODES.unauthorized, 'The token is invalid or expired');
+      principal = verified;
+    }
+    const sessionId = typeof query.session_id === 'string' ? query.session_id.slice(0, 128) : null;
+    const connection = new Connection({
+      socket,
+      tenant,
+      sessionId,
+      principal,
+      allowAnonymous: config.environment === 'development',
+      authenticate: (token) => authenticate(token, tenant.id),
+      store,
+      chats,
+      hub,
+      log: request.log,
+      heartbeatIntervalMs,
+      early: early.frames,
+    });
+    early.stop();
+    const stream = query.stream === 'true' || query.stream === '1';
+    const sinceSeq = /^\d{1,9}$/.test(query.since_seq ?? '') ? Number(query.since_seq) : undefined;
+    const joinOrTell = (chatId: string, since?: number) =>
+      connection.join(chatId, since, stream).catch((error) => {
+        const code = error instanceof ApiError ? error.code : 'internal_error';
+        connection.send({ type: 'error', code, detail: (error as Error).message, chat_id: chatId });
+      });
+    if (query.chat_id) {
+      await joinOrTell(query.chat_id.slice(0, 128), sinceSeq);
+    } else if (sessionId) {
+      // The seed's WebSocketManager names only its session: join that session's chats.
+      const { items } = await store.listChats(tenant.id, { session_id: sessionId, limit: 20 });
+      for (const chat of items)
+        if (principal.kind !== 'visitor' || chat.visitor_id === principal.visitor_id)
+          await joinOrTell(chat.id);
+    }
+  }
+
+  const wsHandler = (socket: WebSocket, request: FastifyRequest) => {
+    // Frames may arrive while the handshake still looks things up: keep them for the connection.
+    const early: string[] = [];
+    const keep = (data: Buffer, isBinary: boolean) => void early.push(isBinary ? '' : data.toString());
+    socket.on('message', keep);
+    const state = { alive: true };
+    sockets.set(socket, state);
+    socket.on('pong', () => {
+      state.alive = true;
+    });
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', (error) => request.log.debug({ err: error }, 'WebSocket error'));
+    const stop = () => socket.off('message', keep);
+    accept(socket, request, { frames: early, stop })
+      .catch((error) => {
+        request.log.error({ err: error }, 'WebSocket handshake failed');
+        socket.close(1011, 'Internal error');
+      })
+      .finally(stop);
+  };
+
+  const upgradeRequired = async () => {
+    throw new ApiError('upgrade_required');
+  };
+  for (const url of [`${API_PREFIX}/ws`, `${API_PREFIX}/ws/chat`, '/ws']) {
+    app.route({
+      method: 'GET',
+      url,
+      config: { access: { kind: 'open' } },
+      schema: { hide: true },
+      handler: upgradeRequired,
+      wsHandler,
+    });
+  }
+
+  heartbeat = setInterval(() => {
+    for (const [socket, state] of sockets) {
+      if (!state.alive) {
+        socket.close(CLOSE_CODES.idle_timeout, 'No answer to ping');
+        setTimeout(() => socket.terminate(), 2000).unref();
+        continue;
+      }
+      state.alive = false;
+      socket.ping();
+    }
+  }, heartbeatIntervalMs);
+  heartbeat.unref();
+}
