@@ -51,6 +51,7 @@ export const ERROR_CODES = {
   role_not_allowed: { status: 422, detail: 'Visitors may only post messages with role "user"' },
   validation_failed: { status: 422, detail: 'The request does not match the expected shape' },
   invalid_json: { status: 400, detail: 'The request body is not valid JSON' },
+  invalid_frame: { status: 400, detail: 'The WebSocket frame does not match any frame of the protocol' },
   bad_request: { status: 400, detail: 'The request is malformed' },
   unsupported_media_type: { status: 415, detail: 'Send the request body as application/json' },
   payload_too_large: { status: 413, detail: 'The request body is too large' },

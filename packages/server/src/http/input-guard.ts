@@ -34,11 +34,15 @@ function problemIn(
   return undefined;
 }
 
-export async function guardInput(request: FastifyRequest): Promise<void> {
-  const problem =
-    problemIn(request.params, 'params', 0) ??
-    problemIn(request.query, 'query', 0) ??
-    problemIn(request.body, 'body', 0);
+/** Throws `validation_failed` when `value` (found at `path`) holds something unstorable or too deep. */
+export function assertStorable(value: unknown, path: string): void {
+  const problem = problemIn(value, path, 0);
   if (problem)
     throw new ApiError('validation_failed', `Invalid ${problem.field}: ${problem.message}`, [problem]);
+}
+
+export async function guardInput(request: FastifyRequest): Promise<void> {
+  assertStorable(request.params, 'params');
+  assertStorable(request.query, 'query');
+  assertStorable(request.body, 'body');
 }

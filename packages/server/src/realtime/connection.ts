@@ -11,11 +11,11 @@ import {
   PROTOCOL_VERSION,
   type ServerFrame,
 } from '@miptech/protocol';
-import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { ChatService } from '../chat/chat-service.ts';
 import { ApiError } from '../http/api-error.ts';
-import { guardInput } from '../http/input-guard.ts';
+import { assertStorable } from '../http/input-guard.ts';
 import type { Store, Tenant } from '../storage/store.ts';
 import type { ChannelHub } from './channel-hub.ts';
 import { chatChannel } from './chat-events.ts';
@@ -123,6 +123,9 @@ export class Connection {
       connectionId: this.id,
     });
     const leave = await hub.add(chatChannel(tenant.id, chatId), subscription);
+    // Read the newest seq again now that events reach the subscription: a message committed
+    // between the first read and the subscribe would otherwise fall between backlog and live.
+    const current = (await store.getChat(tenant.id, chatId)) ?? chat;
     this.#joined.set(chatId, {
       subscription,
       leave: () => {
@@ -130,7 +133,7 @@ export class Connection {
         leave();
       },
     });
-    await subscription.join(sinceSeq, chat.last_seq);
+    await subscription.join(sinceSeq, current.last_seq);
   }
 
   #mayAccess(visitorId: string): boolean {
@@ -180,7 +183,7 @@ export class Connection {
     try {
       // The rules of REST bodies apply to frames too: no NUL or unpaired surrogate (PostgreSQL
       // stores neither), no nesting deeper than the stores and `JSON.stringify` can walk.
-      await guardInput({ params: undefined, query: undefined, body: frame } as unknown as FastifyRequest);
+      assertStorable(frame, 'frame');
       await this.#handle(frame);
     } catch (error) {
       const chatId = 'chat_id' in frame ? frame.chat_id : undefined;
@@ -282,6 +285,8 @@ export class Connection {
       this.#tokens + ((now - this.#lastRefill) / 1000) * FRAMES_PER_SECOND,
     );
     this.#lastRefill = now;
+    // A client that calmed down (its bucket full again) starts with a clean slate.
+    if (this.#tokens >= FRAME_BURST) this.#refused = 0;
     if (this.#tokens < 1) return false;
     this.#tokens -= 1;
     return true;
