@@ -2,10 +2,11 @@ import { describe, expect, it, vi } from 'vitest';
 import { describeBusConformance } from './bus.conformance.ts';
 import { MemoryBus } from './memory-bus.ts';
 
-describeBusConformance('memory', async () => ({
-  open: async () => new MemoryBus(),
-  multipleInstances: false,
-}));
+describeBusConformance(
+  'memory',
+  async () => ({ open: async () => new MemoryBus(), multipleInstances: false }),
+  false,
+);
 
 describe('MemoryBus', () => {
   it('delivers after publish has returned control, never inside it', async () => {
