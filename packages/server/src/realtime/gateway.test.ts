@@ -1,61 +1,12 @@
 /** The WebSocket gateway over real sockets: handshake, frames, streaming replies, resume. */
 import { EventEmitter } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
 import { ScriptedResponder } from '../assistant/scripted-responder.ts';
 import { createTestApp, DEMO, TEST_JWT_SECRET, type TestPlatform } from '../testing/test-app.ts';
+import { TestSocket } from '../testing/test-socket.ts';
 import { ChannelHub } from './channel-hub.ts';
 import { Connection } from './connection.ts';
-
-/** A socket that records every frame, with helpers to wait for some. */
-class TestSocket {
-  readonly frames: Array<Record<string, unknown>> = [];
-  readonly socket: WebSocket;
-  readonly opened: Promise<void>;
-  readonly closed: Promise<{ code: number; reason: string }>;
-  #waiters: Array<() => void> = [];
-
-  constructor(url: string, headers: Record<string, string> = {}) {
-    this.socket = new WebSocket(url, { headers });
-    this.opened = new Promise((resolve, reject) => {
-      this.socket.once('open', () => resolve());
-      this.socket.once('error', reject);
-    });
-    this.closed = new Promise((resolve) =>
-      this.socket.once('close', (code, reason) => resolve({ code, reason: reason.toString() })),
-    );
-    this.socket.on('message', (data) => {
-      this.frames.push(JSON.parse(data.toString()));
-      for (const wake of this.#waiters.splice(0)) wake();
-    });
-  }
-
-  send(frame: unknown): void {
-    this.socket.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
-  }
-
-  /** Resolves with the first frame (from the start) that matches. */
-  async waitFor(
-    match: (frame: Record<string, unknown>) => boolean,
-    timeoutMs = 5000,
-  ): Promise<Record<string, unknown>> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = this.frames.find(match);
-      if (found) return found;
-      if (Date.now() > deadline)
-        throw new Error(`no matching frame; got ${JSON.stringify(this.frames.map((f) => f.type))}`);
-      await new Promise<void>((resolve) => {
-        this.#waiters.push(resolve);
-        setTimeout(resolve, 50);
-      });
-    }
-  }
-
-  close(): void {
-    this.socket.close();
-  }
-}
 
 describe('WebSocket gateway', () => {
   let platform: TestPlatform;

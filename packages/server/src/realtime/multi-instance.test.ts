@@ -4,114 +4,21 @@
  * reaches every tab exactly once, in seq order, whichever instance wrote it, through a Redis
  * outage, and a reply resumes on another instance than the one writing it.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { buildApp, type Platform } from '../app.ts';
 import { ScriptedResponder } from '../assistant/scripted-responder.ts';
-import { DEFAULT_RATE_LIMITS, loadConfig, type RateLimits } from '../config.ts';
+import { loadConfig } from '../config.ts';
 import { PostgresStore } from '../storage/postgres/postgres-store.ts';
+import { freePort, killRedis, REDIS_SERVER, startRedis } from '../testing/redis-server.ts';
 import { dropSchema, findTestPostgres, uniqueSchema } from '../testing/services.ts';
-import { DEMO, TEST_JWT_SECRET } from '../testing/test-app.ts';
+import { DEMO, GENEROUS_LIMITS, TEST_JWT_SECRET } from '../testing/test-app.ts';
+import { type Frame, TestSocket } from '../testing/test-socket.ts';
 import { chatChannel } from './chat-events.ts';
 
-type Frame = Record<string, unknown>;
-
-/** A socket that records every frame, with helpers to wait for some. */
-class TestSocket {
-  readonly frames: Frame[] = [];
-  readonly socket: WebSocket;
-  readonly opened: Promise<void>;
-  readonly closed: Promise<{ code: number; reason: string }>;
-  #waiters: Array<() => void> = [];
-
-  constructor(url: string, headers: Record<string, string> = {}) {
-    this.socket = new WebSocket(url, { headers });
-    this.opened = new Promise((resolve, reject) => {
-      this.socket.once('open', () => resolve());
-      this.socket.once('error', reject);
-    });
-    this.closed = new Promise((resolve) =>
-      this.socket.once('close', (code, reason) => resolve({ code, reason: reason.toString() })),
-    );
-    this.socket.on('message', (data) => {
-      this.frames.push(JSON.parse(data.toString()));
-      for (const wake of this.#waiters.splice(0)) wake();
-    });
-  }
-
-  send(frame: unknown): void {
-    this.socket.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
-  }
-
-  /** Resolves with the first frame (from the start) that matches. */
-  async waitFor(match: (frame: Frame) => boolean, timeoutMs = 5000): Promise<Frame> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = this.frames.find(match);
-      if (found) return found;
-      if (Date.now() > deadline)
-        throw new Error(`no matching frame; got ${JSON.stringify(this.frames.map((f) => [f.type, f.seq]))}`);
-      await new Promise<void>((resolve) => {
-        this.#waiters.push(resolve);
-        setTimeout(resolve, 50);
-      });
-    }
-  }
-
-  close(): void {
-    this.socket.close();
-  }
-}
-
-const REDIS_SERVER = '/usr/bin/redis-server';
 const TENANT = 'miptech-company';
-/** Rate limits far above the real ones: this suite is not about them. */
-const GENEROUS_LIMITS = Object.fromEntries(
-  Object.entries(DEFAULT_RATE_LIMITS).map(([name, value]) => [name, value * 1000]),
-) as unknown as RateLimits;
-
-/** A port nothing listens on right now. */
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (!address || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
-
-/** A throwaway redis-server on `port`, resolved once it accepts connections. */
-async function startRedis(port: number): Promise<ChildProcess> {
-  const server = spawn(
-    REDIS_SERVER,
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  await new Promise<void>((resolve, reject) => {
-    let output = '';
-    server.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('Ready to accept connections')) resolve();
-    });
-    server.once('exit', (code) => reject(new Error(`redis-server exited (${code}): ${output}`)));
-    server.once('error', reject);
-  });
-  return server;
-}
-
-/** Kills a redis-server with SIGKILL (no goodbye to its clients) and waits until it is gone. */
-async function killRedis(server: ChildProcess): Promise<void> {
-  if (server.exitCode !== null || server.signalCode !== null) return;
-  const exited = new Promise((resolve) => server.once('exit', resolve));
-  server.kill('SIGKILL');
-  await exited;
-}
 
 /** Polls `condition` until it holds. */
 async function until(condition: () => boolean, what: string, timeoutMs = 8000): Promise<void> {

@@ -1,9 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { freePort, REDIS_SERVER, startRedis } from '../testing/redis-server.ts';
 import { findTestRedis } from '../testing/services.ts';
 import { describeBusConformance } from './bus.conformance.ts';
 import type { BusEvent } from './bus.ts';
@@ -24,39 +24,7 @@ describeBusConformance('redis', async () => {
   };
 });
 
-const REDIS_SERVER = '/usr/bin/redis-server';
 const WAIT = { timeout: 8000, interval: 20 };
-
-/** A port nothing listens on right now. */
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  if (!address || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
-
-/** A throwaway redis-server of this test's own, so it can be killed without disturbing other suites. */
-async function startRedis(port: number): Promise<ChildProcess> {
-  const server = spawn(
-    REDIS_SERVER,
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  await new Promise<void>((resolve, reject) => {
-    let output = '';
-    server.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('Ready to accept connections')) resolve();
-    });
-    server.once('exit', (code) => reject(new Error(`redis-server exited (${code}): ${output}`)));
-    server.once('error', reject);
-  });
-  return server;
-}
 
 async function kill(server: ChildProcess | undefined): Promise<void> {
   if (!server || server.exitCode !== null || server.signalCode !== null) return;

@@ -35,7 +35,8 @@ export interface TestAppOptions {
   dataDirectory?: string;
 }
 
-const GENEROUS_LIMITS = Object.fromEntries(
+/** Rate limits far above the real ones, for suites that are not about them. */
+export const GENEROUS_LIMITS = Object.fromEntries(
   Object.entries(DEFAULT_RATE_LIMITS).map(([name, value]) => [name, value * 1000]),
 ) as unknown as RateLimits;
 
