@@ -4,9 +4,9 @@
  * harness. The races use Promise.all: SQLite serialises them anyway, PostgreSQL must through locks.
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { LastOwnerError, type NewRefreshToken, type OperatorRole } from './account-store.ts';
-import type { StoreHarness } from './store.conformance.ts';
+import { type StoreHarness, storeSuite } from './store.conformance.ts';
 import { ConflictError, type Store } from './store.ts';
 
 let tenantCounter = 0;
@@ -22,25 +22,10 @@ export function describeAccountStoreConformance(
   harness: () => Promise<StoreHarness | undefined>,
 ): void {
   describe(`AccountStore conformance: ${name}`, () => {
-    let setup: StoreHarness | undefined;
     let store: Store;
-
-    beforeAll(async () => {
-      setup = await harness();
-      if (!setup) return;
-      store = await setup.open();
-      await store.migrate();
+    const { test } = storeSuite(name, harness, (opened) => {
+      store = opened;
     });
-    afterAll(async () => {
-      await store?.close();
-      await setup?.destroy();
-    });
-
-    const test = (title: string, body: () => Promise<void>) =>
-      it(title, async (context) => {
-        if (!setup) context.skip(`${name} is not available on this machine`);
-        await body();
-      });
 
     const newTenant = async () => (await store.createTenant({ id: freshTenantId(), name: 'T' })).id;
 

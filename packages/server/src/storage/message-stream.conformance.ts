@@ -7,8 +7,8 @@
  * messages its own test made; messages made at the real time are years newer than any cutoff here.
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { StoreHarness } from './store.conformance.ts';
+import { describe, expect, vi } from 'vitest';
+import { type StoreHarness, storeSuite } from './store.conformance.ts';
 import type { ChatRecord, MessagePatch, MessageRecord, MessageStatus, Store } from './store.ts';
 
 /** A database of its own at an older schema version, for upgrade tests. */
@@ -47,25 +47,12 @@ export function describeMessageStreamConformance(
   harness: () => Promise<MessageStreamHarness | undefined>,
 ): void {
   describe(`Message stream conformance: ${name}`, () => {
-    let setup: MessageStreamHarness | undefined;
+    let setup: MessageStreamHarness;
     let store: Store;
-
-    beforeAll(async () => {
-      setup = await harness();
-      if (!setup) return;
-      store = await setup.open();
-      await store.migrate();
+    const { test } = storeSuite(name, harness, (opened, harnessSetup) => {
+      store = opened;
+      setup = harnessSetup;
     });
-    afterAll(async () => {
-      await store?.close();
-      await setup?.destroy();
-    });
-
-    const test = (title: string, body: () => Promise<void>) =>
-      it(title, async (context) => {
-        if (!setup) context.skip(`${name} is not available on this machine`);
-        await body();
-      });
 
     const newTenant = async () => (await store.createTenant({ id: freshTenantId(), name: 'T' })).id;
 
@@ -357,7 +344,7 @@ export function describeMessageStreamConformance(
     });
 
     test('migration 3 upgrades a version-2 database: its messages are complete, updated_at = created_at', async () => {
-      const legacy = await (setup as MessageStreamHarness).legacy(2);
+      const legacy = await setup.legacy(2);
       let upgraded: Store | undefined;
       try {
         await legacy.exec(`

@@ -13,6 +13,49 @@ export interface StoreHarness {
   destroy(): Promise<void>;
 }
 
+/**
+ * The set-up every store suite shares: open and migrate the store before the suite, close and
+ * destroy after it, and skip each case when the backend is not on this machine. `onOpen` hands
+ * the opened store (and the harness) to the suite, again after `reopen()`.
+ */
+export function storeSuite<H extends StoreHarness>(
+  name: string,
+  harness: () => Promise<H | undefined>,
+  onOpen: (store: Store, setup: H) => void,
+): {
+  test: (title: string, body: () => Promise<void>) => void;
+  /** Closes the store and opens it again over the same data, as a restart would. */
+  reopen: () => Promise<Store>;
+} {
+  let setup: H | undefined;
+  let store: Store | undefined;
+  beforeAll(async () => {
+    setup = await harness();
+    if (!setup) return;
+    store = await setup.open();
+    await store.migrate();
+    onOpen(store, setup);
+  });
+  afterAll(async () => {
+    await store?.close();
+    await setup?.destroy();
+  });
+  return {
+    test: (title, body) =>
+      it(title, async (context) => {
+        if (!setup) context.skip(`${name} is not available on this machine`);
+        await body();
+      }),
+    async reopen() {
+      if (!setup) throw new Error(`${name} is not available on this machine`);
+      await store?.close();
+      store = await setup.open();
+      onOpen(store, setup);
+      return store;
+    },
+  };
+}
+
 let tenantCounter = 0;
 const freshTenantId = () => `tenant-${Date.now().toString(36)}-${++tenantCounter}`;
 
@@ -21,25 +64,10 @@ export function describeStoreConformance(
   harness: () => Promise<StoreHarness | undefined>,
 ): void {
   describe(`Store conformance: ${name}`, () => {
-    let setup: StoreHarness | undefined;
     let store: Store;
-
-    beforeAll(async () => {
-      setup = await harness();
-      if (!setup) return;
-      store = await setup.open();
-      await store.migrate();
+    const { test, reopen } = storeSuite(name, harness, (opened) => {
+      store = opened;
     });
-    afterAll(async () => {
-      await store?.close();
-      await setup?.destroy();
-    });
-
-    const test = (title: string, body: () => Promise<void>) =>
-      it(title, async (context) => {
-        if (!setup) context.skip(`${name} is not available on this machine`);
-        await body();
-      });
 
     async function newChat(tenant_id?: string) {
       const tenant = tenant_id ?? (await store.createTenant({ id: freshTenantId(), name: 'T' })).id;
@@ -293,8 +321,7 @@ export function describeStoreConformance(
         content: 'kept',
         metadata: {},
       });
-      await store.close();
-      store = (await setup?.open()) as Store;
+      await reopen();
       expect(await store.migrate()).toEqual([]);
       const page = await store.listMessages(chat.tenant_id, chat.id, { after_seq: 0, limit: 10 });
       expect(page?.items).toEqual([appended?.message]);
