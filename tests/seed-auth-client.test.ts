@@ -12,6 +12,7 @@ import {
   TEST_JWT_SECRET,
   type TestPlatform,
 } from '../packages/server/src/testing/test-app.ts';
+import { seedBlock } from './support/seed-document.ts';
 
 const SEED_DOCUMENT = join(import.meta.dirname, '../../shared/seeds/003_744f3edd6d05ff30.txt');
 const FIXTURE = join(import.meta.dirname, 'fixtures/seed/authClient.js');
@@ -28,17 +29,6 @@ interface SeedAuthClient {
   getProfile(): Promise<{ email: string }>;
   authenticatedRequest(endpoint: string, options?: RequestInit): Promise<Response>;
   logout(): Promise<void>;
-}
-
-/** The body of the ```javascript block under the auth client's heading. */
-function extractAuthClient(document: string): string {
-  const heading = document.indexOf('#### 2.1 Create Complete Authentication Client');
-  const openingFence = '```javascript\n';
-  const start = document.indexOf(openingFence, heading) + openingFence.length;
-  const end = document.indexOf('\n```', start) + 1;
-  if (heading < 0 || start < openingFence.length || end <= 0)
-    throw new Error('The auth client block is missing');
-  return document.slice(start, end);
 }
 
 describe('the seed auth client (src/services/authClient.js), unchanged', () => {
@@ -69,7 +59,9 @@ describe('the seed auth client (src/services/authClient.js), unchanged', () => {
   });
 
   it.skipIf(!existsSync(SEED_DOCUMENT))('is byte for byte the block of the seed document', () => {
-    expect(readFileSync(FIXTURE, 'utf8')).toBe(extractAuthClient(readFileSync(SEED_DOCUMENT, 'utf8')));
+    expect(readFileSync(FIXTURE, 'utf8')).toBe(
+      seedBlock(readFileSync(SEED_DOCUMENT, 'utf8'), '#### 2.1 Create Complete Authentication Client'),
+    );
   });
 
   it('registers, reads the profile, refreshes on a 401, logs in and out', async () => {

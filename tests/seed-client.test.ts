@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestApp, DEMO, type TestPlatform } from '../packages/server/src/testing/test-app.ts';
+import { seedBlock } from './support/seed-document.ts';
 
 const SEED_DOCUMENT = join(import.meta.dirname, '../../shared/seeds/000_93c44b7478328821.txt');
 const FIXTURE = join(import.meta.dirname, 'fixtures/seed/miptechApi.js');
@@ -29,26 +30,10 @@ interface SeedClient {
   getChatHistory(chatId: string): Promise<{ items: Array<Record<string, unknown>>; total: number }>;
 }
 
-/**
- * The body of the ```javascript block that follows the API client's heading: every line between
- * the opening fence line and the closing fence line, each with its newline.
- */
-function extractApiClient(document: string): string {
-  const heading = document.indexOf('### 1. MIPTech API Client');
-  const openingFence = '```javascript\n';
-  const start = document.indexOf(openingFence, heading) + openingFence.length;
-  const end = document.indexOf('\n```', start) + 1;
-  if (heading < 0 || start < openingFence.length || end <= 0) {
-    throw new Error('The API client block is missing from the seed document');
-  }
-  return document.slice(start, end);
-}
-
 describe('the seed API client (src/services/miptechApi.js), unchanged', () => {
   let platform: TestPlatform;
   let baseUrl: string;
   let seedClient: SeedClient;
-  const savedEnvironment: Record<string, string | undefined> = {};
 
   beforeAll(async () => {
     platform = await createTestApp();
@@ -59,10 +44,7 @@ describe('the seed API client (src/services/miptechApi.js), unchanged', () => {
 
     // The seed reads its configuration when the module is imported, so set it before the import.
     const environment = { ...SEED_ENVIRONMENT, REACT_APP_MIPTECH_API_URL: baseUrl };
-    for (const [name, value] of Object.entries(environment)) {
-      savedEnvironment[name] = process.env[name];
-      process.env[name] = value;
-    }
+    for (const [name, value] of Object.entries(environment)) vi.stubEnv(name, value);
     // The browser globals the seed reads when it builds a chat's context; Node has `navigator` already.
     vi.stubGlobal('window', { location: { href: PAGE_URL } });
     vi.stubGlobal('document', { referrer: '' });
@@ -77,17 +59,14 @@ describe('the seed API client (src/services/miptechApi.js), unchanged', () => {
   });
 
   afterAll(async () => {
-    for (const [name, value] of Object.entries(savedEnvironment)) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
+    vi.unstubAllEnvs();
     vi.unstubAllGlobals();
     vi.restoreAllMocks();
     await platform?.close();
   });
 
   it.skipIf(!existsSync(SEED_DOCUMENT))('is byte for byte the block of the seed document', () => {
-    const fromSeed = extractApiClient(readFileSync(SEED_DOCUMENT, 'utf8'));
+    const fromSeed = seedBlock(readFileSync(SEED_DOCUMENT, 'utf8'), '### 1. MIPTech API Client');
     expect(readFileSync(FIXTURE, 'utf8')).toBe(fromSeed);
   });
 

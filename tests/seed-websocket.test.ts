@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestApp, DEMO, type TestPlatform } from '../packages/server/src/testing/test-app.ts';
+import { seedBlock } from './support/seed-document.ts';
 
 // The seed imports `uuid` (a dependency of the seed's React app, not of this repository): the
 // fixture stays byte for byte the seed's, and the test provides the one function it uses.
@@ -36,21 +37,6 @@ interface SeedWebSocketManager {
   off(event: string, callback: (data: unknown) => void): void;
 }
 
-/**
- * The body of the ```javascript block that follows the WebSocket manager's file heading: every
- * line between the opening fence line and the closing fence line, each with its newline.
- */
-function extractWebSocketManager(document: string): string {
-  const heading = document.indexOf('**File**: `src/services/websocketManager.js`');
-  const openingFence = '```javascript\n';
-  const start = document.indexOf(openingFence, heading) + openingFence.length;
-  const end = document.indexOf('\n```', start) + 1;
-  if (heading < 0 || start < openingFence.length || end <= 0) {
-    throw new Error('The WebSocket manager block is missing from the seed document');
-  }
-  return document.slice(start, end);
-}
-
 /** Waits until `check` returns something, polling; fails with `what` after the timeout. */
 async function eventually<T>(what: string, check: () => T | undefined, timeoutMs = 5000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -67,7 +53,6 @@ describe('the seed WebSocket manager (src/services/websocketManager.js), unchang
   let httpBase: string;
   let wsBase: string;
   let manager: SeedWebSocketManager;
-  const savedEnvironment: Record<string, string | undefined> = {};
 
   const createChat = async (body: Record<string, unknown>) => {
     const response = await fetch(`${httpBase}/api/v1/chat`, {
@@ -99,10 +84,7 @@ describe('the seed WebSocket manager (src/services/websocketManager.js), unchang
 
     // The seed reads its configuration when the module is imported, so set it before the import.
     const environment = { REACT_APP_MIPTECH_WS_URL: wsBase, REACT_APP_MIPTECH_TENANT_ID: TENANT };
-    for (const [name, value] of Object.entries(environment)) {
-      savedEnvironment[name] = process.env[name];
-      process.env[name] = value;
-    }
+    for (const [name, value] of Object.entries(environment)) vi.stubEnv(name, value);
     // The browser global the seed reads in its `auth` frame; Node has `navigator` and `WebSocket`.
     vi.stubGlobal('window', { location: { href: PAGE_URL } });
     // The seed logs every frame; the assertions below say what matters.
@@ -118,17 +100,17 @@ describe('the seed WebSocket manager (src/services/websocketManager.js), unchang
   afterAll(async () => {
     manager?.disconnect();
     if (manager?.reconnectTimeout) clearTimeout(manager.reconnectTimeout);
-    for (const [name, value] of Object.entries(savedEnvironment)) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
+    vi.unstubAllEnvs();
     vi.unstubAllGlobals();
     vi.restoreAllMocks();
     await platform?.close();
   });
 
   it.skipIf(!existsSync(SEED_DOCUMENT))('is byte for byte the block of the seed document', () => {
-    const fromSeed = extractWebSocketManager(readFileSync(SEED_DOCUMENT, 'utf8'));
+    const fromSeed = seedBlock(
+      readFileSync(SEED_DOCUMENT, 'utf8'),
+      '**File**: `src/services/websocketManager.js`',
+    );
     expect(readFileSync(FIXTURE, 'utf8')).toBe(fromSeed);
   });
 
