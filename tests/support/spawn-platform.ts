@@ -37,6 +37,13 @@ const CONTROLLED_VARIABLES = [
   'REDIS_URL',
   'TRUST_PROXY',
   'RESPONDER',
+  'LLM_PROVIDER',
+  'LLM_BASE_URL',
+  'LLM_API_KEY',
+  'LLM_MODEL',
+  'LLM_MAX_TOKENS',
+  'LLM_TIMEOUT_MS',
+  'LLM_MAX_RETRIES',
 ];
 
 export interface ExitStatus {
@@ -77,6 +84,8 @@ export function platformEnvironment(options: PlatformEnvironment): NodeJS.Proces
     HOST: '127.0.0.1',
     DATA_DIR: options.dataDirectory,
     LOG_LEVEL: 'info',
+    // The assistant answers only where a test asks for it, so message counts stay the test's own.
+    RESPONDER: 'none',
     ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
     ...options.extra,
   };

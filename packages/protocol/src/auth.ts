@@ -4,6 +4,7 @@
  * `MIPTechAuthClient` sends and reads them.
  */
 import { z } from 'zod';
+import { AssistantSettingsPatch, AssistantSettingsView } from './assistant.ts';
 import { Chat, ChatStatus } from './rest.ts';
 import { MAX_PAGE_SIZE } from './version.ts';
 
@@ -138,6 +139,7 @@ export const TenantSettings = z.object({
   allowed_origins: z.array(z.string()),
   greeting: z.string(),
   enabled: z.boolean(),
+  assistant: AssistantSettingsView,
   created_at: z.string(),
   updated_at: z.string(),
 });
@@ -153,6 +155,9 @@ export const TenantSettingsPatch = z
       .optional()
       .describe('Exact origins, e.g. "https://www.example.com"; replaces the whole list'),
     greeting: z.string().trim().max(500).optional(),
+    assistant: AssistantSettingsPatch.optional().describe(
+      "The assistant's persona, prompt, LLM and budget: fields given replace the stored ones, null removes one",
+    ),
   })
   .refine((body) => Object.values(body).some((value) => value !== undefined), 'send at least one field');
 export type TenantSettingsPatch = z.infer<typeof TenantSettingsPatch>;

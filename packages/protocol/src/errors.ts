@@ -17,6 +17,10 @@ export const ERROR_CODES = {
   tenant_not_found: { status: 404, detail: 'Tenant not found' },
   tenant_disabled: { status: 403, detail: 'Tenant is disabled' },
   chat_not_found: { status: 404, detail: 'Chat not found' },
+  chat_assigned: { status: 409, detail: 'Another operator has taken this chat over' },
+  chat_closed: { status: 409, detail: 'The chat is closed' },
+  document_not_found: { status: 404, detail: 'Knowledge document not found' },
+  document_empty: { status: 422, detail: 'The document has no text to index' },
   auth_required: {
     status: 401,
     detail: 'Authentication is required: send "Authorization: Bearer <token>"',

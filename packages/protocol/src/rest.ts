@@ -35,7 +35,7 @@ export const CreateChatBody = z.object({
 export type CreateChatBody = z.infer<typeof CreateChatBody>;
 
 /** The lifecycle state of a chat. */
-export const ChatStatus = z.enum(['active', 'waiting_for_human', 'closed']);
+export const ChatStatus = z.enum(['active', 'waiting_for_human', 'with_human', 'closed']);
 export type ChatStatus = z.infer<typeof ChatStatus>;
 
 /** A chat as the API returns it. `id` and `chat_id` are the same value: the seed clients read one each. */
@@ -47,6 +47,7 @@ export const Chat = z.object({
   visitor_id: z.string(),
   title: z.string(),
   status: ChatStatus,
+  assigned_to: z.string().nullable().describe('The operator who took the chat over, if any'),
   context: jsonObject,
   last_seq: z.number().int().describe('The seq of the newest message; 0 for an empty chat'),
   created_at: z.string(),
@@ -98,6 +99,27 @@ export const Message = z.object({
   updated_at: z.string(),
 });
 export type Message = z.infer<typeof Message>;
+
+/** `POST /api/v1/chat/{id}/messages` query. */
+export const PostMessageQuery = z.object({
+  wait: z
+    .stringbool()
+    .optional()
+    .describe(
+      'true: answer with the assistant reply once it is written, for clients without a WebSocket (at most 60 s; a reply still being written comes back with status `streaming`)',
+    ),
+});
+export type PostMessageQuery = z.infer<typeof PostMessageQuery>;
+
+/**
+ * `POST /api/v1/chat/{id}/messages` answer: the stored message; with `wait=true`, the assistant's
+ * reply (so `content` is the answer) with the stored visitor message in `user_message`. When the
+ * assistant does not answer (a human has the chat), it is the visitor's message itself.
+ */
+export const PostedMessage = Message.extend({
+  user_message: Message.optional().describe('With wait=true: the visitor message that was stored'),
+});
+export type PostedMessage = z.infer<typeof PostedMessage>;
 
 /** `GET /api/v1/chat/{id}/messages` query. */
 export const ListMessagesQuery = z.object({

@@ -11,6 +11,7 @@ import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod
 import { Redis } from 'ioredis';
 import { ReplyRunner } from './assistant/reply-runner.ts';
 import type { Responder } from './assistant/responder.ts';
+import { Responders } from './assistant/responders.ts';
 import { ScriptedResponder } from './assistant/scripted-responder.ts';
 import { startStaleReplySweeper } from './assistant/stale-reply-sweeper.ts';
 import { assertRouteClassified, type ClassifiedRoute } from './auth/access.ts';
@@ -19,6 +20,7 @@ import { OperatorAuth } from './auth/operator-auth.ts';
 import { Team } from './auth/team.ts';
 import { TokenService } from './auth/tokens.ts';
 import { ChatService } from './chat/chat-service.ts';
+import { Handoff } from './chat/handoff.ts';
 import type { Config } from './config.ts';
 import { errorHandler, notFoundHandler } from './http/error-handler.ts';
 import { guardInput } from './http/input-guard.ts';
@@ -27,10 +29,13 @@ import { addRequestContext, requestIdOf } from './http/request-context.ts';
 import { authRoutes } from './http/routes/auth.ts';
 import { chatRoutes } from './http/routes/chats.ts';
 import { docsRoutes, registerOpenApi } from './http/routes/docs.ts';
+import { handoffRoutes } from './http/routes/handoff.ts';
 import { healthRoutes } from './http/routes/health.ts';
+import { knowledgeRoutes } from './http/routes/knowledge.ts';
 import { staffChatRoutes } from './http/routes/staff-chats.ts';
 import { teamRoutes } from './http/routes/team.ts';
 import { tenantSettingsRoutes } from './http/routes/tenant-settings.ts';
+import { ensureDemoKnowledge } from './knowledge/demo-knowledge.ts';
 import type { Bus } from './realtime/bus.ts';
 import { ChannelHub } from './realtime/channel-hub.ts';
 import { chatChannel } from './realtime/chat-events.ts';
@@ -59,7 +64,7 @@ export interface AppOptions {
   refreshGraceMs?: number;
   /** Where log lines go instead of stdout (tests read them). */
   logStream?: { write(line: string): void };
-  /** Writes the assistant's replies; none until the answer engine is configured. */
+  /** Writes every assistant reply, whatever the configuration says (tests). */
   responder?: Responder;
   /** Interval of WebSocket pings, in milliseconds (tests shorten it). */
   heartbeatIntervalMs?: number;
@@ -78,6 +83,10 @@ export interface Platform {
   bus: Bus;
   /** Every route under `/api/v1` with its access declaration. */
   routes: ClassifiedRoute[];
+  /** Answers visitors' messages; undefined with `RESPONDER=none`. */
+  replies: ReplyRunner | undefined;
+  /** Moves chats between the assistant and people. */
+  handoff: Handoff;
   /** Marks the instance as draining: readiness answers 503 from now on. */
   startDraining(): void;
 }
@@ -156,9 +165,28 @@ export async function buildApp(options: AppOptions): Promise<Platform> {
     ? await RedisBus.connect({ url: config.redisUrl, log: app.log })
     : new MemoryBus({ log: app.log });
   const hub = new ChannelHub(bus);
-  const responder =
-    options.responder ?? (config.responder === 'scripted' ? new ScriptedResponder() : undefined);
-  const replies = responder ? new ReplyRunner({ store, bus, responder, log: app.log }) : undefined;
+  const handoff = new Handoff({ store, chats, bus });
+  const responders =
+    options.responder || config.responder !== 'none'
+      ? new Responders({
+          llm: config.llm,
+          knowledge: store.knowledge,
+          log: app.log,
+          fixed: options.responder ?? (config.responder === 'scripted' ? new ScriptedResponder() : undefined),
+        })
+      : undefined;
+  const replies = responders
+    ? new ReplyRunner({
+        store,
+        bus,
+        handoff,
+        select: (tenant, message) => responders.select(tenant, message),
+        log: app.log,
+        visitorMessagesPerMinute: config.rateLimits.assistantRepliesPerVisitorPerMinute,
+      })
+    : undefined;
+  if (config.seedDemo) await ensureDemoKnowledge(store, app.log);
+  responders?.startWarmUp();
   chats.onMessage((message, chat) => {
     void bus.publish(chatChannel(chat.tenant_id, chat.chat_id), { kind: 'message', message });
     if (replies && message.role === 'user') replies.start(chat.tenant_id, chat.chat_id, message);
@@ -175,6 +203,7 @@ export async function buildApp(options: AppOptions): Promise<Platform> {
   // and the store they write to go away.
   app.addHook('onClose', async () => {
     stopSweeper();
+    responders?.stop();
     await replies?.shutdown();
     hub.close();
     await bus.close();
@@ -182,7 +211,10 @@ export async function buildApp(options: AppOptions): Promise<Platform> {
     if (!options.store) await store.close();
   });
   let draining = false;
-  const readiness = { aiServicesReady: () => false, draining: () => draining };
+  const readiness = {
+    assistant: () => responders?.state ?? 'not_configured',
+    draining: () => draining,
+  };
 
   addRequestContext(app);
   await app.register(helmet, {
@@ -201,10 +233,12 @@ export async function buildApp(options: AppOptions): Promise<Platform> {
       tenantScope.addHook('onRequest', requireTenant(tenants));
       tenantScope.addHook('onRequest', authenticate);
       tenantScope.addHook('onRequest', limiters.perTenant);
-      await tenantScope.register(chatRoutes, { chats, tokens, config, limiters });
+      await tenantScope.register(chatRoutes, { chats, tokens, config, limiters, replies });
       await tenantScope.register(authRoutes, { auth: operatorAuth, team, tokens, limiters });
       await tenantScope.register(staffChatRoutes, { chats });
-      await tenantScope.register(tenantSettingsRoutes, { store, directory: tenants });
+      await tenantScope.register(handoffRoutes, { handoff, chats });
+      await tenantScope.register(knowledgeRoutes, { knowledge: store.knowledge });
+      await tenantScope.register(tenantSettingsRoutes, { store, directory: tenants, llm: config.llm });
       await tenantScope.register(teamRoutes, { team });
     },
     { prefix: API_PREFIX },
@@ -228,6 +262,8 @@ export async function buildApp(options: AppOptions): Promise<Platform> {
     tokens,
     bus,
     routes,
+    replies,
+    handoff,
     startDraining: () => {
       draining = true;
     },

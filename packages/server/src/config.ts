@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
+import { LlmProvider } from '@miptech/protocol';
 import { z } from 'zod';
 
 const originList = z
@@ -28,7 +29,14 @@ const EnvSchema = z.object({
   MIPTECH_DEMO: z.enum(['true', 'false']).optional(),
   JWT_SECRET: z.string().optional(),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
-  RESPONDER: z.enum(['none', 'scripted']).default('none'),
+  RESPONDER: z.enum(['assistant', 'scripted', 'none']).default('assistant'),
+  LLM_PROVIDER: LlmProvider.default('none'),
+  LLM_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  LLM_API_KEY: z.string().min(1).optional(),
+  LLM_MODEL: z.string().min(1).optional(),
+  LLM_MAX_TOKENS: z.coerce.number().int().min(16).max(32_000).default(600),
+  LLM_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
+  LLM_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
   TRUST_PROXY: z
     .string()
     .regex(/^(true|false|[0-9a-fA-F.:/, ]+)$/, 'true, false, or a comma-separated list of proxy IPs/CIDRs')
@@ -50,6 +58,8 @@ export interface RateLimits {
   messagesPerIpPerMinute: number;
   /** Messages posted per visitor per minute. */
   messagesPerVisitorPerMinute: number;
+  /** Visitor messages per minute the assistant answers; beyond it, a polite refusal and no provider call. */
+  assistantRepliesPerVisitorPerMinute: number;
   /** Calls to register, login and refresh per IP per minute. */
   authPerIpPerMinute: number;
   /** Failed logins per account (tenant + email) per 15 minutes. */
@@ -64,6 +74,7 @@ export const DEFAULT_RATE_LIMITS: RateLimits = {
   chatsPerVisitorPerMinute: 10,
   messagesPerIpPerMinute: 60,
   messagesPerVisitorPerMinute: 30,
+  assistantRepliesPerVisitorPerMinute: 10,
   authPerIpPerMinute: 30,
   loginFailuresPerAccount: 5,
   loginFailuresPerIp: 20,
@@ -93,12 +104,34 @@ export interface Config {
   jwtSecretGenerated: boolean;
   /** Redis for rate-limit counters shared across instances; in-process counters when absent. */
   redisUrl: string | undefined;
-  /** Who writes assistant replies: nobody yet, or the scripted echo (demos and process tests). */
-  responder: 'none' | 'scripted';
+  /**
+   * Who writes assistant replies: `assistant` (the knowledge-base responder, or the LLM one where a
+   * provider is configured), the `scripted` echo (process tests), or nobody.
+   */
+  responder: 'assistant' | 'scripted' | 'none';
+  /** The platform's LLM; each tenant may override provider, base URL, model and key. */
+  llm: LlmConfig;
   /** Fastify's `trustProxy`: whose `X-Forwarded-For` to believe for the client IP. */
   trustProxy: boolean | string;
   /** Request rate limits. */
   rateLimits: RateLimits;
+}
+
+/** Which LLM the `assistant` responder uses, before a tenant's own overrides. */
+export interface LlmConfig {
+  /** `none` answers from the knowledge base alone, with no model. */
+  provider: LlmProvider;
+  /** e.g. `http://localhost:11434/v1` for Ollama; the provider's own API when absent. */
+  baseUrl: string | undefined;
+  apiKey: string | undefined;
+  /** e.g. `gpt-4o-mini`, `claude-sonnet-4-5`, `llama3.2`. */
+  model: string | undefined;
+  /** Cap on the tokens of one reply. */
+  maxTokens: number;
+  /** A reply that has not finished by then is cut off (and ends politely). */
+  timeoutMs: number;
+  /** Retries of a failed provider call before the first token (the AI SDK's `maxRetries`). */
+  maxRetries: number;
 }
 
 /** Raised when the environment holds an invalid value; the message says which and why. */
@@ -122,6 +155,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         `Generate one with: node -e "console.log(require('crypto').randomBytes(48).toString('base64url'))"`,
     );
   }
+  const llmProblem = describeLlmProblem(values.LLM_PROVIDER, values.LLM_BASE_URL, values.LLM_MODEL);
+  if (llmProblem) throw new ConfigError(`Invalid configuration:\n  ${llmProblem}`);
   return {
     port: values.PORT,
     host: values.HOST,
@@ -135,9 +170,31 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     jwtSecretGenerated: !secret,
     redisUrl: values.REDIS_URL,
     responder: values.RESPONDER,
+    llm: {
+      provider: values.LLM_PROVIDER,
+      baseUrl: values.LLM_BASE_URL,
+      apiKey: values.LLM_API_KEY,
+      model: values.LLM_MODEL,
+      maxTokens: values.LLM_MAX_TOKENS,
+      timeoutMs: values.LLM_TIMEOUT_MS,
+      maxRetries: values.LLM_MAX_RETRIES,
+    },
     trustProxy: parseTrustProxy(values.TRUST_PROXY),
     rateLimits: { ...DEFAULT_RATE_LIMITS },
   };
+}
+
+/** What an LLM provider setting lacks, or undefined; shared with the per-tenant overrides. */
+export function describeLlmProblem(
+  provider: LlmProvider,
+  baseUrl: string | undefined,
+  model: string | undefined,
+): string | undefined {
+  if (provider === 'none') return undefined;
+  if (!model) return `LLM_MODEL: LLM_PROVIDER=${provider} needs a model name (e.g. gpt-4o-mini, llama3.2)`;
+  if (provider === 'openai-compatible' && !baseUrl)
+    return 'LLM_BASE_URL: LLM_PROVIDER=openai-compatible needs the server URL (e.g. http://localhost:11434/v1)';
+  return undefined;
 }
 
 function parseTrustProxy(value: string | undefined): boolean | string {

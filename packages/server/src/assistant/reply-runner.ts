@@ -1,28 +1,42 @@
 /**
- * Runs a responder for a visitor's message and makes its reply durable and live at once:
+ * Answers a visitor's message and makes the reply durable and live at once:
  *
+ * - nothing is answered while a human has the chat (`waiting_for_human`, `with_human`); a
+ *   message in a `closed` chat reopens it;
+ * - the guards (`reply-guards.ts`) may answer with a polite refusal instead, with no provider call;
  * - the reply is stored at once as a `streaming` assistant message, so it has its `seq` before
  *   its first word and every client sees it in order with the other messages;
  * - every piece of text is published on the chat's bus channel with the whole text so far;
  * - the text is saved every `flushIntervalMs` (and `updated_at` touched at least every
  *   `heartbeatMs`), so after a crash the reply ends `interrupted` with what had been written,
  *   never silently cut (see `stale-reply-sweeper.ts`);
- * - a `stop` event on the channel, from any instance, aborts it; a disconnect does not.
+ * - a `stop` event on the channel, from any instance, aborts it; a disconnect does not;
+ * - the final message keeps its sources, usage, latency and responder name in `metadata`, and a
+ *   reply that asked for a human hands the chat over once it is written.
  */
 import type { FastifyBaseLogger } from 'fastify';
+import type { Handoff } from '../chat/handoff.ts';
 import type { Bus } from '../realtime/bus.ts';
 import { asChatEvent, type ChatEvent, chatChannel } from '../realtime/chat-events.ts';
-import type { ChatRecord, MessageRecord, MessageStatus, Store } from '../storage/store.ts';
-import type { Responder } from './responder.ts';
+import type { ChatRecord, MessageRecord, MessageStatus, Store, Tenant } from '../storage/store.ts';
+import { cannedResponder, refusalFor, usageDay } from './reply-guards.ts';
+import type { HandoffReason, Responder } from './responder.ts';
 
 /** Messages of history a responder sees. */
 const HISTORY_WINDOW = 20;
 
+/** The responder for a tenant, and whether its replies spend LLM tokens (the budget applies). */
+export type ResponderChoice = { responder: Responder; metered: boolean };
+
 export interface ReplyRunnerOptions {
   store: Store;
   bus: Bus;
-  responder: Responder;
+  handoff: Handoff;
+  /** Picks the responder for a tenant (its settings may name an LLM) and a visitor's message. */
+  select: (tenant: Tenant, message: string) => ResponderChoice;
   log: FastifyBaseLogger;
+  /** Most visitor messages per minute the assistant answers; more get a polite refusal. */
+  visitorMessagesPerMinute: number;
   /** How often the text so far is saved. */
   flushIntervalMs?: number;
   /** How often a reply that is not growing still shows it is alive. */
@@ -31,7 +45,8 @@ export interface ReplyRunnerOptions {
 
 export class ReplyRunner {
   readonly #options: Required<ReplyRunnerOptions>;
-  readonly #running = new Set<Promise<void>>();
+  /** Replies in progress on this instance, by the id of the message they answer. */
+  readonly #running = new Map<string, Promise<MessageRecord | undefined>>();
   readonly #controllers = new Set<AbortController>();
   #shuttingDown = false;
 
@@ -42,12 +57,35 @@ export class ReplyRunner {
   /** Starts the reply to a visitor's message in the background. */
   start(tenantId: string, chatId: string, message: MessageRecord): void {
     if (this.#shuttingDown) return;
-    const run = this.#options.store
-      .getChat(tenantId, chatId)
-      .then((chat) => chat && this.#reply(chat, message))
-      .catch((error) => this.#options.log.error({ err: error, chat_id: chatId }, 'assistant reply failed'))
-      .finally(() => this.#running.delete(run));
-    this.#running.add(run);
+    const run = this.#answer(tenantId, chatId, message)
+      .catch((error) => {
+        this.#options.log.error({ err: error, chat_id: chatId }, 'assistant reply failed');
+        return undefined;
+      })
+      .finally(() => this.#running.delete(message.id));
+    this.#running.set(message.id, run);
+  }
+
+  /**
+   * The reply to `message` once it is final, or as it stands after `timeoutMs`; undefined when
+   * the assistant does not answer it (a human has the chat, or no responder runs).
+   */
+  async replyTo(tenantId: string, chatId: string, message: MessageRecord, timeoutMs: number) {
+    const deadline = Date.now() + timeoutMs;
+    const running = this.#running.get(message.id);
+    if (running) {
+      const timeout = new Promise<'timeout'>((resolve) =>
+        setTimeout(resolve, Math.max(0, deadline - Date.now()), 'timeout').unref(),
+      );
+      if ((await Promise.race([running, timeout])) !== 'timeout') return running;
+    }
+    // Started by another request (a resent message) or still running past the deadline: read it.
+    for (;;) {
+      const found = await this.#storedReply(tenantId, chatId, message);
+      if ((found && found.status !== 'streaming') || Date.now() >= deadline) return found;
+      if (!found && !this.#running.has(message.id)) return undefined;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   }
 
   /**
@@ -57,11 +95,44 @@ export class ReplyRunner {
   async shutdown(): Promise<void> {
     this.#shuttingDown = true;
     for (const controller of this.#controllers) controller.abort();
-    await Promise.allSettled([...this.#running]);
+    await Promise.allSettled([...this.#running.values()]);
   }
 
-  async #reply(chat: ChatRecord, question: MessageRecord): Promise<void> {
-    const { store, bus, responder, log } = this.#options;
+  async #storedReply(tenantId: string, chatId: string, message: MessageRecord) {
+    const page = await this.#options.store.listMessages(tenantId, chatId, {
+      after_seq: message.seq,
+      limit: HISTORY_WINDOW,
+    });
+    return page?.items.find((item) => item.role === 'assistant' && item.metadata.in_reply_to === message.id);
+  }
+
+  async #answer(tenantId: string, chatId: string, question: MessageRecord) {
+    const { store, handoff, select } = this.#options;
+    const [tenant, found] = await Promise.all([store.getTenant(tenantId), store.getChat(tenantId, chatId)]);
+    if (!tenant || !found) return undefined;
+    const chat = found.status === 'closed' ? await handoff.reopen(tenantId, chatId) : found;
+    // While a human has the chat, the assistant stays silent.
+    if (chat?.status !== 'active') return undefined;
+    const choice = select(tenant, question.content);
+    const refusal = await refusalFor({
+      store,
+      tenant,
+      chat,
+      metered: choice.metered,
+      visitorMessagesPerMinute: this.#options.visitorMessagesPerMinute,
+    });
+    const responder = refusal ? cannedResponder(refusal.text, refusal.reason) : choice.responder;
+    return this.#stream(tenant, chat, question, responder, choice.metered && !refusal);
+  }
+
+  async #stream(
+    tenant: Tenant,
+    chat: ChatRecord,
+    question: MessageRecord,
+    responder: Responder,
+    metered: boolean,
+  ): Promise<MessageRecord | undefined> {
+    const { store, bus, log } = this.#options;
     const channel = chatChannel(chat.tenant_id, chat.id);
     const history = await store.listMessages(chat.tenant_id, chat.id, {
       after_seq: Math.max(0, question.seq - 1 - HISTORY_WINDOW),
@@ -75,7 +146,7 @@ export class ReplyRunner {
       metadata: { responder: responder.name, in_reply_to: question.id },
       status: 'streaming',
     });
-    if (!started) return;
+    if (!started) return undefined;
     const reply = started.message;
     const publish = (event: ChatEvent) => bus.publish(channel, event);
 
@@ -94,25 +165,34 @@ export class ReplyRunner {
     };
     const heartbeat = setInterval(() => void save().catch(() => {}), this.#options.heartbeatMs);
     let status: MessageStatus = 'complete';
-    const started_at = Date.now();
-    let finish: Record<string, unknown> = {};
+    const startedAt = Date.now();
+    const ending: Record<string, unknown> = {};
+    let handoffReason: HandoffReason | undefined;
     try {
       await publish({ kind: 'response', message: reply, text });
       for await (const part of responder.respond({
         tenant_id: chat.tenant_id,
+        tenant_name: tenant.name,
+        settings: tenant.assistant,
         chat,
         history: (history?.items ?? []).filter((item) => item.seq < question.seq),
         message: question,
         signal: controller.signal,
       })) {
         if (controller.signal.aborted) break;
-        if (part.type === 'finish') {
-          finish = { finish_reason: part.reason, ...(part.usage ? { usage: part.usage } : {}) };
-          continue;
+        if (part.type === 'text') {
+          text += part.text;
+          await publish({ kind: 'response', message: reply, text });
+          if (Date.now() - lastSave >= this.#options.flushIntervalMs && saved < text.length) await save();
+        } else if (part.type === 'sources') {
+          ending.sources = part.sources;
+        } else if (part.type === 'handoff') {
+          handoffReason = part.reason;
+          ending.handoff = part.reason;
+        } else {
+          ending.finish_reason = part.reason;
+          if (part.usage) ending.usage = part.usage;
         }
-        text += part.text;
-        await publish({ kind: 'response', message: reply, text });
-        if (Date.now() - lastSave >= this.#options.flushIntervalMs && saved < text.length) await save();
       }
       if (controller.signal.aborted) status = this.#shuttingDown ? 'interrupted' : 'stopped';
     } catch (error) {
@@ -127,9 +207,15 @@ export class ReplyRunner {
     const final = await store.updateMessage(chat.tenant_id, chat.id, reply.id, {
       content: text,
       status,
-      metadata: { ...reply.metadata, ...finish, latency_ms: Date.now() - started_at },
+      metadata: { ...reply.metadata, ...ending, latency_ms: Date.now() - startedAt },
     });
     // Undefined when the sweeper declared it interrupted meanwhile: that end was published then.
     if (final) await publish({ kind: 'response_end', message: final });
+    const usage = ending.usage as { input_tokens: number; output_tokens: number } | undefined;
+    if (metered && usage) await store.addTokenUsage(chat.tenant_id, usageDay(), usage);
+    if (handoffReason && status === 'complete') {
+      await this.#options.handoff.request(chat.tenant_id, chat.id, handoffReason);
+    }
+    return final;
   }
 }

@@ -22,6 +22,9 @@ export class ScriptedResponder implements Responder {
     this.#delayMs = options.delayMs ?? 20;
   }
 
+  /** Nothing to load. */
+  async warmUp(): Promise<void> {}
+
   async *respond(input: ResponderInput): AsyncIterable<ResponderPart> {
     const words = this.#reply(input).split(/(?<=\s)/);
     for (const word of words) {

@@ -67,10 +67,11 @@ const STATUS = {
   chat_not_found: 404,
   operator_not_found: 404,
   api_key_not_found: 404,
+  document_not_found: 404,
   upgrade_required: 426,
 } as const satisfies Partial<Record<ErrorCode, number>>;
 type Code = keyof typeof STATUS;
-type NotFoundCode = 'chat_not_found' | 'operator_not_found' | 'api_key_not_found';
+type NotFoundCode = 'chat_not_found' | 'operator_not_found' | 'api_key_not_found' | 'document_not_found';
 
 /** An expected or actual answer: a success status without a code, or an error status with one. */
 interface Outcome {
@@ -85,6 +86,8 @@ type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 interface Sample {
   /** Values of the route's `:params`. */
   params?: Record<string, string>;
+  /** A query string, without the `?`. */
+  query?: string;
   body?: unknown;
   /** Replaces the cell's credential: a fresh session or a throwaway operator of the same role and tenant. */
   token?: string | undefined;
@@ -96,7 +99,7 @@ interface RouteCase {
   /** Builds the cell's request; called once per cell, so mutating routes get fresh objects. */
   build(cell: Cell): Sample | Promise<Sample>;
   /** The success status; 200 unless given. */
-  success?: 200 | 204;
+  success?: 200 | 201 | 204;
   /** Open routes: the answer of every cell, if not 200. */
   open?: Outcome;
   /** Public routes: what the sample body earns in the own and the other tenant (credentials are ignored). */
@@ -152,6 +155,8 @@ interface Fixtures {
   agentA: Operator;
   ownerB: Operator;
   chatA: string;
+  /** A knowledge document of A's. */
+  documentA: string;
   visitorA: { id: string; token: string };
   visitorB: { id: string; token: string; chat: string };
   apiKey: { id: string; key: string };
@@ -316,6 +321,35 @@ const sameTenantOperator = ({ tenant, principal }: Cell): 'agent' | 'owner' | 'o
 };
 
 const chatA = () => ({ chat_id: fx.chatA });
+
+/** A new chat of visitor A, for routes that change a chat's state: cells run concurrently. */
+async function freshChatA(): Promise<Sample> {
+  const chat = await platform.store.createChat({
+    tenant_id: A,
+    session_id: 'matrix-session',
+    visitor_id: fx.visitorA.id,
+    title: 'Matrix handoff chat',
+    context: {},
+  });
+  remember(A, { [`chat ${chat.id}`]: chat.id });
+  return { params: { chat_id: chat.id } };
+}
+
+/** A new knowledge document of A's, with a canary in its text that B must never see. */
+async function documentOfA(tag: string): Promise<string> {
+  const text = `The ${tag} canary-of-alpha-${++sequence} lives here.`;
+  const { document } = await platform.store.knowledge.upsertDocument({
+    tenant_id: A,
+    source: `matrix/${tag}-${sequence}.md`,
+    title: `Alpha ${tag}`,
+    url: null,
+    format: 'markdown',
+    body: text,
+    passages: [{ heading: '', text }],
+  });
+  remember(A, { [`document ${document.id}`]: document.id, [`text of document ${document.id}`]: text });
+  return document.id;
+}
 const cellTag = (cell: Cell) => `${cell.tenant}/${cell.principal}`;
 
 async function stillWorks(label: string, tenant: string, token: string): Promise<string[]> {
@@ -442,6 +476,54 @@ const ROUTES: Record<string, RouteCase> = {
   'GET /api/v1/chats': { build: () => ({}) },
   'GET /api/v1/chats/:chat_id': { build: () => ({ params: chatA() }), names: 'chat_not_found' },
   'GET /api/v1/chats/:chat_id/messages': { build: () => ({ params: chatA() }), names: 'chat_not_found' },
+
+  'POST /api/v1/chat/:chat_id/handoff': { build: freshChatA, names: 'chat_not_found' },
+  'POST /api/v1/chats/:chat_id/takeover': { build: freshChatA, names: 'chat_not_found' },
+  'POST /api/v1/chats/:chat_id/release': { build: freshChatA, names: 'chat_not_found' },
+  'POST /api/v1/chats/:chat_id/close': { build: freshChatA, names: 'chat_not_found' },
+  'POST /api/v1/chats/:chat_id/messages': {
+    build: async (cell) => ({
+      ...(await freshChatA()),
+      body: { content: `human answer from ${cellTag(cell)}` },
+    }),
+    names: 'chat_not_found',
+  },
+
+  'POST /api/v1/knowledge/documents': {
+    build: (cell) => ({
+      body: { source: `matrix/${cellTag(cell)}.md`, body: `# Added by ${cellTag(cell)}\n\nText.` },
+    }),
+    success: 201,
+    after: async () => {
+      // Managers only: A's owner in A and B's owner in B (the key is an agent).
+      const [a, b] = await Promise.all([
+        platform.store.knowledge.listDocuments(A),
+        platform.store.knowledge.listDocuments(B),
+      ]);
+      const added = (documents: Array<{ source: string }>) =>
+        documents.map((document) => document.source).filter((source) => !source.startsWith('matrix/fixture'));
+      const problems: string[] = [];
+      if (added(a).join() !== 'matrix/own/owner.md') problems.push(`A's added documents: ${added(a).join()}`);
+      if (added(b).join() !== 'matrix/other/ownerB.md')
+        problems.push(`B's added documents: ${added(b).join()}`);
+      return problems;
+    },
+  },
+  'GET /api/v1/knowledge/documents': { build: () => ({}) },
+  'GET /api/v1/knowledge/documents/:document_id': {
+    build: () => ({ params: { document_id: fx.documentA } }),
+    names: 'document_not_found',
+  },
+  'DELETE /api/v1/knowledge/documents/:document_id': {
+    build: async () => {
+      const target = await documentOfA('fixture-deletable');
+      return { params: { document_id: target }, target };
+    },
+    success: 204,
+    names: 'document_not_found',
+    present: async (id) => (await platform.store.knowledge.getDocument(A, id)) !== undefined,
+  },
+  'GET /api/v1/knowledge/search': { build: () => ({ query: 'q=canary' }) },
 
   'GET /api/v1/tenant': { build: () => ({}) },
   'PATCH /api/v1/tenant': {
@@ -573,7 +655,7 @@ async function runCell(
   const [method, template] = key.split(' ') as [Method, string];
   const response = await call(platform, {
     method,
-    url: fill(template, sample.params),
+    url: fill(template, sample.params) + (sample.query ? `?${sample.query}` : ''),
     tenant: TENANT_HEADER[cell.tenant],
     token: sample.token ?? credentialOf(cell.principal),
     body: sample.body,
@@ -656,6 +738,7 @@ beforeAll(async () => {
     agentA,
     ownerB,
     chatA: chatOfA.id,
+    documentA: await documentOfA('fixture'),
     visitorA: { id: chatOfA.visitor_id, token: chatOfA.visitor_token },
     visitorB: { id: chatOfB.visitor_id, token: chatOfB.visitor_token, chat: chatOfB.id },
     apiKey,

@@ -105,6 +105,32 @@ export class ChatService {
     return result;
   }
 
+  /**
+   * Stores a message from the platform (`system`: a handoff, an operator joining) or from an
+   * operator (`human`), and tells the listeners like any other message.
+   */
+  async postStaffMessage(
+    tenantId: string,
+    chatId: string,
+    input: { role: 'system' | 'human'; content: string; metadata?: Record<string, unknown> },
+  ): Promise<MessageRecord> {
+    const content = input.content.trim();
+    if (content.length === 0) throw new ApiError('message_empty');
+    if (content.length > MAX_MESSAGE_LENGTH) throw new ApiError('message_too_long');
+    const metadata = input.metadata ?? {};
+    assertJsonSize('body.metadata', metadata);
+    const result = await this.#store.appendMessage({
+      tenant_id: tenantId,
+      chat_id: chatId,
+      role: input.role,
+      content,
+      metadata,
+    });
+    if (!result) throw chatNotFound();
+    this.#notify(result.message, tenantId);
+    return result.message;
+  }
+
   async listMessages(
     tenantId: string,
     chatId: string,

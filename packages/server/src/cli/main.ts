@@ -7,12 +7,17 @@
  *   tenant list
  *   tenant update <id> [--name N] [--origin O]...   (--origin replaces the list)
  *   tenant disable <id> | tenant enable <id>
+ *   knowledge ingest <file|dir|url>... --tenant T   add or update documents (exit 1 if any failed)
+ *   knowledge list --tenant T
+ *   knowledge delete <document-id> --tenant T
  */
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../config.ts';
+import { type Config, ConfigError, loadConfig } from '../config.ts';
+import { ingestSources, type SourceReport } from '../knowledge/ingest.ts';
 import { startServer } from '../server.ts';
 import { openStore } from '../storage/open-store.ts';
 import { ConflictError, type Store, type Tenant } from '../storage/store.ts';
+import { ensureDemoTenant } from '../tenancy/demo-tenant.ts';
 import { isTenantId } from '../tenancy/tenant-id.ts';
 
 const USAGE = `Usage: npm run cli -- <command>
@@ -23,7 +28,12 @@ const USAGE = `Usage: npm run cli -- <command>
   tenant list
   tenant update <id> [--name <name>] [--origin <url>]...   (--origin replaces the list)
   tenant disable <id>
-  tenant enable <id>`;
+  tenant enable <id>
+  knowledge ingest <file|dir|url>... --tenant <id>   add or update documents (.md, .html, .txt,
+                                               pages, sitemaps); files are named by their path
+                                               relative to the current directory
+  knowledge list --tenant <id>                 id, passages, title and source of each document
+  knowledge delete <document-id> --tenant <id>`;
 
 class UsageError extends Error {}
 
@@ -50,7 +60,11 @@ function parseOptions(args: string[]) {
     return parseArgs({
       args,
       allowPositionals: true,
-      options: { name: { type: 'string' }, origin: { type: 'string', multiple: true } },
+      options: {
+        name: { type: 'string' },
+        origin: { type: 'string', multiple: true },
+        tenant: { type: 'string' },
+      },
     });
   } catch (error) {
     throw new UsageError((error as Error).message);
@@ -88,26 +102,92 @@ async function tenantCommand(store: Store, args: string[]): Promise<void> {
   printTenant(tenant);
 }
 
+/** The tenant named by `--tenant`, which must exist: documents of no tenant would be unreachable. */
+async function requireTenant(store: Store, id: string | undefined, action: string): Promise<string> {
+  if (!id) throw new UsageError(`knowledge ${action}: --tenant is required`);
+  if (!(await store.getTenant(id))) {
+    throw new UsageError(`No tenant "${id}" (create it with: npm run cli -- tenant create ${id} --name ...)`);
+  }
+  return id;
+}
+
+function printSourceReport(report: SourceReport): void {
+  const detail =
+    report.outcome === 'failed' || report.outcome === 'skipped'
+      ? report.reason
+      : `${report.passage_count} passages\t${report.title}`;
+  const line = `${report.outcome}\t${report.source}\t${detail}`;
+  if (report.outcome === 'failed') console.error(line);
+  else console.log(line);
+}
+
+async function knowledgeCommand(store: Store, args: string[]): Promise<void> {
+  const { values, positionals } = parseOptions(args);
+  const [action, ...targets] = positionals;
+  switch (action) {
+    case 'ingest': {
+      if (!targets.length) throw new UsageError('knowledge ingest: name at least one file, directory or URL');
+      const tenant = await requireTenant(store, values.tenant, action);
+      const report = await ingestSources(store.knowledge, tenant, targets, { onSource: printSourceReport });
+      const { totals } = report;
+      console.log(
+        `${totals.created} created, ${totals.updated} updated, ${totals.unchanged} unchanged, ` +
+          `${totals.skipped} skipped, ${totals.failed} failed`,
+      );
+      // A script that ingests on deploy must notice a dead link or an unreadable file.
+      if (totals.failed) process.exitCode = 1;
+      return;
+    }
+    case 'list': {
+      const tenant = await requireTenant(store, values.tenant, action);
+      for (const document of await store.knowledge.listDocuments(tenant)) {
+        console.log(`${document.id}\t${document.passage_count}\t${document.title}\t${document.source}`);
+      }
+      return;
+    }
+    case 'delete': {
+      const [documentId] = targets;
+      if (!documentId) throw new UsageError('knowledge delete: missing the document id');
+      const tenant = await requireTenant(store, values.tenant, action);
+      if (!(await store.knowledge.deleteDocument(tenant, documentId))) {
+        throw new UsageError(`No document "${documentId}" for tenant "${tenant}"`);
+      }
+      console.log(`Deleted ${documentId}`);
+      return;
+    }
+    default:
+      throw new UsageError(`Unknown knowledge command: ${action ?? '(none)'}`);
+  }
+}
+
+async function runStoreCommand(config: Config, command: string, args: string[]): Promise<void> {
+  const store = openStore(config);
+  try {
+    const applied = await store.migrate();
+    if (command === 'migrate') {
+      console.log(applied.length ? `Applied migrations: ${applied.join(', ')}` : 'Schema is up to date');
+    } else if (command === 'tenant') {
+      await tenantCommand(store, args);
+    } else {
+      // As `npm start` would: a fresh development data directory can be filled before the first start.
+      if (config.seedDemo) await ensureDemoTenant(store);
+      await knowledgeCommand(store, args);
+    }
+  } finally {
+    await store.close();
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   if (command === 'start') {
     await startServer(loadConfig());
     return;
   }
-  if (command !== 'migrate' && command !== 'tenant') {
+  if (command !== 'migrate' && command !== 'tenant' && command !== 'knowledge') {
     throw new UsageError(command ? `Unknown command: ${command}` : 'No command given');
   }
-  const store = openStore(loadConfig());
-  try {
-    const applied = await store.migrate();
-    if (command === 'migrate') {
-      console.log(applied.length ? `Applied migrations: ${applied.join(', ')}` : 'Schema is up to date');
-    } else {
-      await tenantCommand(store, rest);
-    }
-  } finally {
-    await store.close();
-  }
+  await runStoreCommand(loadConfig(), command, rest);
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {

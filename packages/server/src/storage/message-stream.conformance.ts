@@ -358,7 +358,10 @@ export function describeMessageStreamConformance(
                    ('m-2', 'chat-1', 2, 'assistant', 'hi there', '{}', NULL, '2029-05-01T10:05:00.000Z');
         `);
         upgraded = await legacy.open();
-        expect(await upgraded.migrate()).toEqual([3]);
+        // 3 and every later migration, in order.
+        const applied = await upgraded.migrate();
+        expect(applied[0]).toBe(3);
+        expect(applied).toEqual(applied.map((_, index) => 3 + index));
         expect(await upgraded.migrate()).toEqual([]);
 
         const page = await upgraded.listMessages('legacy', 'chat-1', { after_seq: 0, limit: 10 });

@@ -1,6 +1,6 @@
 /** Helpers shared by the store implementations: ids, clocks and row decoding. */
 import { randomUUID } from 'node:crypto';
-import type { ChatStatus, MessageRole } from '@miptech/protocol';
+import type { AssistantSettings, ChatStatus, MessageRole } from '@miptech/protocol';
 import type {
   ApiKeyRecord,
   AuthSessionRecord,
@@ -60,6 +60,8 @@ export function toTenant(row: Row): Tenant {
     allowed_origins: decodeStrings(row.allowed_origins),
     greeting: String(row.greeting ?? ''),
     enabled: row.enabled === true || row.enabled === 1 || row.enabled === 1n,
+    // Written only through the validated settings API, so the stored object has that shape.
+    assistant: decodeObject(row.assistant) as AssistantSettings,
     created_at: decodeTime(row.created_at),
     updated_at: decodeTime(row.updated_at),
   };
@@ -73,6 +75,7 @@ export function toChat(row: Row): ChatRecord {
     visitor_id: String(row.visitor_id),
     title: String(row.title),
     status: String(row.status) as ChatStatus,
+    assigned_to: row.assigned_to === null || row.assigned_to === undefined ? null : String(row.assigned_to),
     context: decodeObject(row.context),
     last_seq: Number(row.last_seq),
     created_at: decodeTime(row.created_at),

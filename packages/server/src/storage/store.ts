@@ -3,8 +3,9 @@
  * a call that resolves has committed. Two implementations: `sqlite/` (embedded default) and
  * `postgres/` (at scale). Both pass `store.conformance.ts`.
  */
-import type { ChatStatus, MessageRole } from '@miptech/protocol';
+import type { AssistantSettings, ChatStatus, MessageRole } from '@miptech/protocol';
 import type { AccountStore } from './account-store.ts';
+import type { KnowledgeStore } from './knowledge-store.ts';
 
 /** A company that uses the platform. */
 export interface Tenant {
@@ -18,6 +19,8 @@ export interface Tenant {
   greeting: string;
   /** A disabled tenant's routes answer 403 `tenant_disabled`. */
   enabled: boolean;
+  /** The assistant's persona, prompt, LLM overrides and budget; `{}` for the platform defaults. */
+  assistant: AssistantSettings;
   /** ISO 8601. */
   created_at: string;
   /** ISO 8601. */
@@ -46,6 +49,8 @@ export interface TenantPatch {
   greeting?: string;
   /** Enable or disable. */
   enabled?: boolean;
+  /** Replaces the whole assistant settings object. */
+  assistant?: AssistantSettings;
 }
 
 /** A conversation between one visitor and a tenant. */
@@ -60,8 +65,13 @@ export interface ChatRecord {
   visitor_id: string;
   /** Shown to operators. */
   title: string;
-  /** Lifecycle state. */
+  /**
+   * Lifecycle state: `active` (the assistant answers), `waiting_for_human` (handoff asked, the
+   * assistant is silent), `with_human` (an operator took it), `closed`.
+   */
   status: ChatStatus;
+  /** The operator who took the chat over; null otherwise. */
+  assigned_to: string | null;
   /** Page URL, user agent, referrer and the like, as sent at creation. */
   context: Record<string, unknown>;
   /** seq of the newest message; 0 when empty. */
@@ -182,6 +192,29 @@ export interface ChatSlice {
   has_more: boolean;
 }
 
+/** A change of a chat's state, applied only if the chat is in one of the `from` states. */
+export interface ChatStatusChange {
+  status: ChatStatus;
+  /** The operator who has the chat from now on; null to clear. Unchanged when absent. */
+  assigned_to?: string | null;
+  /** Apply only from these states; any state when absent. */
+  from?: ChatStatus[];
+}
+
+/** Result of {@link Store.updateChatStatus}. */
+export interface ChatStatusResult {
+  /** The chat after the call (unchanged when `changed` is false). */
+  chat: ChatRecord;
+  /** False when the chat was not in a `from` state, or already had this state and assignee. */
+  changed: boolean;
+}
+
+/** LLM tokens spent. */
+export interface TokenUsage {
+  input_tokens: number;
+  output_tokens: number;
+}
+
 /** Raised when creating something whose key exists already. */
 export class ConflictError extends Error {
   override name = 'ConflictError';
@@ -213,6 +246,15 @@ export interface Store extends AccountStore {
   getChat(tenant_id: string, chat_id: string): Promise<ChatRecord | undefined>;
   /** The tenant's chats, newest first, for operators. */
   listChats(tenant_id: string, query: ChatQuery): Promise<ChatSlice>;
+  /**
+   * Moves a chat to another state atomically (compare-and-set on `from`): two operators taking
+   * the same chat cannot both succeed. Undefined when the chat is not the tenant's.
+   */
+  updateChatStatus(
+    tenant_id: string,
+    chat_id: string,
+    change: ChatStatusChange,
+  ): Promise<ChatStatusResult | undefined>;
 
   /**
    * Appends a message with the chat's next seq, atomically. Resending a `client_message_id`
@@ -234,6 +276,20 @@ export interface Store extends AccountStore {
    * returns them with their tenant: their writer died (a crash, a lost instance).
    */
   interruptStaleMessages(before: string): Promise<Array<{ tenant_id: string; message: MessageRecord }>>;
+  /**
+   * How many messages the visitor posted (role `user`, all their chats) since `since` (ISO 8601):
+   * the per-visitor guard before a reply.
+   */
+  countVisitorMessagesSince(tenant_id: string, visitor_id: string, since: string): Promise<number>;
+
+  /** Adds to the tenant's LLM token count of the UTC day `day` (`YYYY-MM-DD`). */
+  addTokenUsage(tenant_id: string, day: string, usage: TokenUsage): Promise<void>;
+  /** The tenant's LLM tokens on `day`; zeros when none. */
+  getTokenUsage(tenant_id: string, day: string): Promise<TokenUsage>;
+
+  /** The knowledge base: documents, passages and their retrieval. */
+  readonly knowledge: KnowledgeStore;
+
   /** Messages with `seq > after_seq`, oldest first; undefined when the chat is not the tenant's. */
   listMessages(
     tenant_id: string,

@@ -19,7 +19,7 @@ export interface TestPlatform extends Platform {
 }
 
 export interface TestAppOptions {
-  /** Environment variables on top of the test defaults. */
+  /** Environment variables on top of the test defaults (which include `RESPONDER=none`). */
   env?: Record<string, string>;
   /** A PostgreSQL URL: use a fresh schema there instead of SQLite. */
   postgresUrl?: string;
@@ -46,6 +46,8 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestP
     LOG_LEVEL: 'silent',
     DATA_DIR: directory,
     MIPTECH_DEMO: 'true',
+    // The assistant answers only where a test asks for it (`RESPONDER: 'assistant'` or `app.responder`).
+    RESPONDER: 'none',
     ...options.env,
   });
   config.rateLimits = { ...GENEROUS_LIMITS, ...options.rateLimits };

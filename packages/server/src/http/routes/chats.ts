@@ -11,13 +11,15 @@ import {
   CreateChatBody,
   CreatedChat,
   ListMessagesQuery,
-  Message,
   MessagePage,
+  PostedMessage,
   PostMessageBody,
+  PostMessageQuery,
 } from '@miptech/protocol';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import type { ReplyRunner } from '../../assistant/reply-runner.ts';
 import { visitorIdOf } from '../../auth/access.ts';
 import type { TokenService } from '../../auth/tokens.ts';
 import type { ChatService } from '../../chat/chat-service.ts';
@@ -47,13 +49,18 @@ export interface ChatRouteOptions {
   tokens: TokenService;
   config: Config;
   limiters: Limiters;
+  /** Answers visitors; `?wait=true` waits for it. */
+  replies: ReplyRunner | undefined;
 }
+
+/** Longest a `?wait=true` post waits for the reply. */
+const WAIT_FOR_REPLY_MS = 60_000;
 
 /** Remembers which chats were already reported as used without a token, so each is logged once. */
 const MAX_REMEMBERED_CHATS = 10_000;
 
 export async function chatRoutes(app: FastifyInstance, options: ChatRouteOptions): Promise<void> {
-  const { chats, tokens, config, limiters } = options;
+  const { chats, tokens, config, limiters, replies } = options;
   const api = app.withTypeProvider<ZodTypeProvider>();
   const visitor = { access: { kind: 'visitor' } } as const;
   const reportedChats = new Set<string>();
@@ -131,10 +138,11 @@ export async function chatRoutes(app: FastifyInstance, options: ChatRouteOptions
         tags: ['messages'],
         summary: "Post a visitor's message",
         description:
-          'Stores the message with the next `seq` of the chat. Resending the same `client_message_id` returns the stored message and stores nothing (header `Idempotent-Replayed: true`).',
+          'Stores the message with the next `seq` of the chat; the assistant answers it (live on the WebSocket, or in this response with `?wait=true`). Resending the same `client_message_id` returns the stored message and stores nothing (header `Idempotent-Replayed: true`).',
         params: ChatParams,
+        querystring: PostMessageQuery,
         body: PostMessageBody,
-        response: { 200: Message, ...errorResponses },
+        response: { 200: PostedMessage, ...errorResponses },
       },
     },
     async (request, reply) => {
@@ -147,7 +155,9 @@ export async function chatRoutes(app: FastifyInstance, options: ChatRouteOptions
         request.body,
       );
       if (!created) reply.header('idempotent-replayed', 'true');
-      return message;
+      if (!request.query.wait) return message;
+      const answer = await replies?.replyTo(tenant.id, message.chat_id, message, WAIT_FOR_REPLY_MS);
+      return { ...(answer ?? message), user_message: message };
     },
   );
 

@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { startFakeOpenAi } from '../../testing/fake-openai-server.ts';
+import { freePort } from '../../testing/redis-server.ts';
 import { createTestApp, type TestPlatform } from '../../testing/test-app.ts';
 
 let platform: TestPlatform | undefined;
@@ -42,6 +44,47 @@ describe('health', () => {
     const ready = await platform.app.inject({ url: '/api/v1/ready' });
     expect(ready.statusCode).toBe(503);
     expect(ready.json()).toEqual({ ready: false, reason: 'database' });
+  });
+
+  it('reports ai_services_ready once the knowledge-base responder is warm', async () => {
+    platform = await createTestApp({ env: { RESPONDER: 'assistant' } });
+    const check = async () => (await platform?.app.inject({ url: '/api/v1/health' }))?.json();
+    await expect.poll(async () => (await check()).ai_services_ready).toBe(true);
+    expect((await check()).checks.assistant).toBe('ok');
+  });
+
+  it('keeps ai_services_ready false while the configured LLM does not answer, true once it does', async () => {
+    const deadPort = await freePort();
+    platform = await createTestApp({
+      env: {
+        RESPONDER: 'assistant',
+        LLM_PROVIDER: 'openai-compatible',
+        LLM_BASE_URL: `http://127.0.0.1:${deadPort}/v1`,
+        LLM_MODEL: 'fake-model',
+      },
+    });
+    const check = async () => (await platform?.app.inject({ url: '/api/v1/health' }))?.json();
+    await expect.poll(async () => (await check()).checks.assistant).toBe('unavailable');
+    expect(await check()).toMatchObject({ status: 'healthy', ai_services_ready: false });
+    await platform.close();
+
+    const fake = await startFakeOpenAi();
+    try {
+      platform = await createTestApp({
+        env: {
+          RESPONDER: 'assistant',
+          LLM_PROVIDER: 'openai-compatible',
+          LLM_BASE_URL: fake.url,
+          LLM_MODEL: 'fake-model',
+        },
+      });
+      await expect.poll(async () => (await check()).ai_services_ready).toBe(true);
+      expect(fake.requests.some((request) => request.path === '/v1/models')).toBe(true);
+    } finally {
+      await platform.close();
+      platform = undefined;
+      await fake.close();
+    }
   });
 
   it('is ready until the instance starts draining', async () => {

@@ -16,8 +16,8 @@ const PING_TIMEOUT_MS = 1000;
 
 /** What else health reports on; the answer engine plugs in here later. */
 export interface Readiness {
-  /** True once the assistant can answer. */
-  aiServicesReady(): boolean;
+  /** `ok` once the assistant can answer (`responders.ts`), `not_configured` when none runs. */
+  assistant(): 'ok' | 'warming' | 'unavailable' | 'not_configured';
   /** True while the server is shutting down: readiness turns 503 so load balancers move on. */
   draining(): boolean;
 }
@@ -66,13 +66,14 @@ export async function healthRoutes(
       } catch {
         // A malformed tenant header does not make the platform unhealthy.
       }
-      const aiReady = readiness.aiServicesReady();
+      const assistant = readiness.assistant();
+      const aiReady = assistant === 'ok';
       return reply.status(healthy ? 200 : 503).send({
         status: healthy ? 'healthy' : 'unhealthy',
         version: packageJson.version,
         protocol_version: PROTOCOL_VERSION,
         ai_services_ready: healthy && aiReady,
-        checks: { database, assistant: aiReady ? 'ok' : 'not_configured' },
+        checks: { database, assistant },
         ...(tenant ? { tenant } : {}),
         environment: config.environment,
         uptime_s: Math.round((Date.now() - startedAt) / 1000),

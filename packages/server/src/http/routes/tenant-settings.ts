@@ -1,9 +1,18 @@
-/** `/api/v1/tenant`: the settings of the caller's tenant (name, allowed origins, greeting). */
-import { TenantSettings, TenantSettingsPatch } from '@miptech/protocol';
+/**
+ * `/api/v1/tenant`: the settings of the caller's tenant (name, allowed origins, greeting, and the
+ * assistant's persona, prompt, LLM overrides and budget).
+ */
+import {
+  type AssistantSettings,
+  type AssistantSettingsPatch,
+  TenantSettings,
+  TenantSettingsPatch,
+} from '@miptech/protocol';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { ANY_ROLE, MANAGERS } from '../../auth/access.ts';
-import type { Store } from '../../storage/store.ts';
+import { describeLlmProblem, type LlmConfig } from '../../config.ts';
+import type { Store, Tenant } from '../../storage/store.ts';
 import { tenantOf } from '../../tenancy/require-tenant.ts';
 import type { TenantDirectory } from '../../tenancy/tenant-directory.ts';
 import { ApiError } from '../api-error.ts';
@@ -11,9 +20,9 @@ import { errorResponses } from '../schemas.ts';
 
 export async function tenantSettingsRoutes(
   app: FastifyInstance,
-  options: { store: Store; directory: TenantDirectory },
+  options: { store: Store; directory: TenantDirectory; llm: LlmConfig },
 ): Promise<void> {
-  const { store, directory } = options;
+  const { store, directory, llm } = options;
   const api = app.withTypeProvider<ZodTypeProvider>();
 
   api.get(
@@ -26,7 +35,7 @@ export async function tenantSettingsRoutes(
         response: { 200: TenantSettings, ...errorResponses },
       },
     },
-    async (request) => tenantOf(request),
+    async (request) => toView(tenantOf(request)),
   );
 
   api.patch(
@@ -37,16 +46,56 @@ export async function tenantSettingsRoutes(
       schema: {
         tags: ['tenant'],
         summary: "Change the tenant's settings",
-        description: 'Other instances see the change within 5 seconds (their tenant cache).',
+        description:
+          'Other instances see the change within 5 seconds (their tenant cache). `assistant` fields given replace the stored ones; `null` removes one (back to the platform default).',
         body: TenantSettingsPatch,
         response: { 200: TenantSettings, ...errorResponses },
       },
     },
     async (request) => {
-      const updated = await store.updateTenant(tenantOf(request).id, request.body);
+      const { assistant: patch, ...rest } = request.body;
+      const assistant = patch ? mergeAssistant(tenantOf(request).assistant, patch, llm) : undefined;
+      const updated = await store.updateTenant(tenantOf(request).id, {
+        ...rest,
+        ...(assistant ? { assistant } : {}),
+      });
       if (!updated) throw new ApiError('tenant_not_found');
       directory.invalidate();
-      return updated;
+      return toView(updated);
     },
   );
+}
+
+/** The tenant as read back: the LLM API key is write-only. */
+function toView(tenant: Tenant) {
+  const { llm_api_key, ...assistant } = tenant.assistant;
+  return { ...tenant, assistant: { ...assistant, llm_api_key_set: Boolean(llm_api_key) } };
+}
+
+/** Applies the patch (null removes a field) and refuses an LLM setting that could never answer. */
+function mergeAssistant(
+  current: AssistantSettings,
+  patch: AssistantSettingsPatch,
+  llm: LlmConfig,
+): AssistantSettings {
+  const merged: Record<string, unknown> = { ...current };
+  for (const [field, value] of Object.entries(patch)) {
+    if (value === null) delete merged[field];
+    else if (value !== undefined) merged[field] = value;
+  }
+  const settings = merged as AssistantSettings;
+  const provider = settings.llm_provider ?? llm.provider;
+  const problem = describeLlmProblem(
+    provider,
+    settings.llm_base_url ?? llm.baseUrl,
+    settings.llm_model ?? llm.model,
+  );
+  if (problem) {
+    const detail = problem.replace(
+      /^LLM_(\w+)/,
+      (_match, name: string) => `assistant.llm_${name.toLowerCase()}`,
+    );
+    throw new ApiError('validation_failed', detail, [{ field: 'body.assistant', message: detail }]);
+  }
+  return settings;
 }

@@ -152,4 +152,71 @@ export const POSTGRES_MIGRATIONS: ReadonlyArray<{ version: number; name: string;
       CREATE INDEX chats_by_tenant_session ON chats (tenant_id, session_id, created_at, id COLLATE "C");
     `,
   },
+  {
+    version: 4,
+    name: 'assistant settings, chat assignment, daily token usage',
+    sql: `
+      -- A tenant's assistant settings (persona, prompt, LLM overrides, budget) as one JSON object.
+      ALTER TABLE tenants ADD COLUMN assistant jsonb NOT NULL DEFAULT '{}';
+
+      -- The operator who took the chat over; null while the assistant (or nobody) has it.
+      ALTER TABLE chats ADD COLUMN assigned_to text;
+
+      -- LLM tokens spent per tenant and UTC day, for the daily budget.
+      CREATE TABLE token_usage (
+        tenant_id text NOT NULL REFERENCES tenants(id),
+        day text NOT NULL,
+        input_tokens bigint NOT NULL DEFAULT 0,
+        output_tokens bigint NOT NULL DEFAULT 0,
+        PRIMARY KEY (tenant_id, day)
+      );
+
+      -- The per-visitor reply guard counts a visitor's recent messages across their chats.
+      CREATE INDEX messages_by_chat_created ON messages (chat_id, created_at);
+    `,
+  },
+  {
+    version: 5,
+    name: 'knowledge base',
+    sql: `
+      -- UNIQUE (tenant_id, id) is redundant with the primary key but lets passages reference
+      -- (tenant_id, document_id), so a passage can never carry another tenant's id than its document.
+      CREATE TABLE knowledge_documents (
+        id text PRIMARY KEY,
+        tenant_id text NOT NULL REFERENCES tenants(id),
+        source text NOT NULL,
+        title text NOT NULL,
+        url text,
+        format text NOT NULL CHECK (format IN ('markdown', 'html', 'text')),
+        body text NOT NULL,
+        content_hash text NOT NULL,
+        passage_count integer NOT NULL,
+        created_at timestamptz NOT NULL,
+        updated_at timestamptz NOT NULL,
+        UNIQUE (tenant_id, source),
+        UNIQUE (tenant_id, id)
+      );
+      CREATE INDEX knowledge_documents_by_title ON knowledge_documents (tenant_id, title COLLATE "C", id COLLATE "C");
+
+      -- The document's title is copied onto each passage because a generated column can read only
+      -- its own row; a title change rewrites the passages anyway (it changes the content hash).
+      CREATE TABLE knowledge_passages (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        document_id text NOT NULL,
+        tenant_id text NOT NULL,
+        ordinal integer NOT NULL,
+        title text NOT NULL,
+        heading text NOT NULL,
+        text text NOT NULL,
+        search tsvector GENERATED ALWAYS AS (
+          setweight(to_tsvector('english', title), 'A') ||
+          setweight(to_tsvector('english', heading), 'B') ||
+          setweight(to_tsvector('english', text), 'C')
+        ) STORED,
+        FOREIGN KEY (tenant_id, document_id) REFERENCES knowledge_documents (tenant_id, id) ON DELETE CASCADE,
+        UNIQUE (tenant_id, document_id, ordinal)
+      );
+      CREATE INDEX knowledge_passages_search ON knowledge_passages USING gin (search);
+    `,
+  },
 ];

@@ -1,5 +1,6 @@
 import { dropSchema, findTestPostgres, uniqueSchema, withPostgresClient } from '../../testing/services.ts';
 import { describeAccountStoreConformance } from '../account-store.conformance.ts';
+import { describeChatStateConformance } from '../chat-state.conformance.ts';
 import {
   describeMessageStreamConformance,
   type LegacyDatabase,
@@ -55,4 +56,5 @@ async function streamHarness(): Promise<MessageStreamHarness | undefined> {
 
 describeStoreConformance('postgres', harness);
 describeAccountStoreConformance('postgres', harness);
+describeChatStateConformance('postgres', harness);
 describeMessageStreamConformance('postgres', streamHarness);

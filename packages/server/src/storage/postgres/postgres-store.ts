@@ -7,12 +7,15 @@
  */
 import pg from 'pg';
 import { DelegatingAccountStore } from '../delegating-account-store.ts';
+import type { KnowledgeStore } from '../knowledge-store.ts';
 import { newId, normalizeTime, now, toChat, toTenant } from '../records.ts';
 import {
   type AppendResult,
   type ChatQuery,
   type ChatRecord,
   type ChatSlice,
+  type ChatStatusChange,
+  type ChatStatusResult,
   ConflictError,
   type MessagePatch,
   type MessageRecord,
@@ -23,9 +26,12 @@ import {
   type Store,
   type Tenant,
   type TenantPatch,
+  type TokenUsage,
 } from '../store.ts';
 import { POSTGRES_MIGRATIONS } from './migrations.ts';
 import { PostgresAccounts } from './postgres-accounts.ts';
+import { PostgresChatState } from './postgres-chat-state.ts';
+import { PostgresKnowledge } from './postgres-knowledge.ts';
 import { PostgresMessages } from './postgres-messages.ts';
 import { isUniqueViolation, type Row, transaction } from './transaction.ts';
 
@@ -53,9 +59,11 @@ const SCHEMA_NAME = /^[a-z_][a-z0-9_]*$/i;
  */
 export class PostgresStore extends DelegatingAccountStore implements Store {
   readonly kind = 'postgres' as const;
+  readonly knowledge: KnowledgeStore;
   readonly #pool: pg.Pool;
   readonly #schema: string | undefined;
   readonly #messages: PostgresMessages;
+  readonly #chatState: PostgresChatState;
   #closing: Promise<void> | undefined;
 
   constructor(options: PostgresStoreOptions) {
@@ -76,6 +84,8 @@ export class PostgresStore extends DelegatingAccountStore implements Store {
     this.#pool = pool;
     this.#schema = options.schema;
     this.#messages = new PostgresMessages(pool);
+    this.knowledge = new PostgresKnowledge(pool);
+    this.#chatState = new PostgresChatState(pool);
   }
 
   async migrate(): Promise<number[]> {
@@ -148,6 +158,7 @@ export class PostgresStore extends DelegatingAccountStore implements Store {
          allowed_origins = COALESCE($3::jsonb, allowed_origins),
          enabled = COALESCE($4, enabled),
          greeting = COALESCE($6, greeting),
+         assistant = COALESCE($7::jsonb, assistant),
          updated_at = $5
        WHERE id = $1 RETURNING *`,
       [
@@ -157,6 +168,7 @@ export class PostgresStore extends DelegatingAccountStore implements Store {
         patch.enabled ?? null,
         now(),
         patch.greeting ?? null,
+        patch.assistant === undefined ? null : JSON.stringify(patch.assistant),
       ],
     );
     const row = result.rows[0];
@@ -169,6 +181,7 @@ export class PostgresStore extends DelegatingAccountStore implements Store {
       id: newId(),
       ...chat,
       status: 'active',
+      assigned_to: null,
       last_seq: 0,
       created_at: time,
       updated_at: time,
@@ -222,6 +235,26 @@ export class PostgresStore extends DelegatingAccountStore implements Store {
       items: result.rows.slice(0, query.limit).map(toChat),
       has_more: result.rows.length > query.limit,
     };
+  }
+
+  async updateChatStatus(
+    tenant_id: string,
+    chat_id: string,
+    change: ChatStatusChange,
+  ): Promise<ChatStatusResult | undefined> {
+    return this.#chatState.updateChatStatus(tenant_id, chat_id, change);
+  }
+
+  async countVisitorMessagesSince(tenant_id: string, visitor_id: string, since: string): Promise<number> {
+    return this.#chatState.countVisitorMessagesSince(tenant_id, visitor_id, since);
+  }
+
+  async addTokenUsage(tenant_id: string, day: string, usage: TokenUsage): Promise<void> {
+    await this.#chatState.addTokenUsage(tenant_id, day, usage);
+  }
+
+  async getTokenUsage(tenant_id: string, day: string): Promise<TokenUsage> {
+    return this.#chatState.getTokenUsage(tenant_id, day);
   }
 
   async appendMessage(message: NewMessage): Promise<AppendResult | undefined> {

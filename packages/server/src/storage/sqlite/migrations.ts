@@ -147,4 +147,87 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; name: string; s
       CREATE INDEX chats_by_tenant_session ON chats (tenant_id, session_id, created_at, id);
     `,
   },
+  {
+    version: 4,
+    name: 'assistant settings, chat assignment, daily token usage',
+    sql: `
+      -- A tenant's assistant settings (persona, prompt, LLM overrides, budget) as one JSON object.
+      ALTER TABLE tenants ADD COLUMN assistant TEXT NOT NULL DEFAULT '{}';
+
+      -- The operator who took the chat over; null while the assistant (or nobody) has it.
+      ALTER TABLE chats ADD COLUMN assigned_to TEXT;
+
+      -- LLM tokens spent per tenant and UTC day, for the daily budget.
+      CREATE TABLE token_usage (
+        tenant_id TEXT NOT NULL REFERENCES tenants(id),
+        day TEXT NOT NULL,
+        input_tokens INTEGER NOT NULL DEFAULT 0,
+        output_tokens INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (tenant_id, day)
+      ) STRICT;
+
+      -- The per-visitor reply guard counts a visitor's recent messages across their chats.
+      CREATE INDEX messages_by_chat_created ON messages (chat_id, created_at);
+    `,
+  },
+  {
+    version: 5,
+    name: 'knowledge base',
+    sql: `
+      -- UNIQUE (tenant_id, id) is redundant with the primary key but lets passages reference
+      -- (tenant_id, document_id), so a passage can never carry another tenant's id than its document.
+      CREATE TABLE knowledge_documents (
+        id TEXT PRIMARY KEY,
+        tenant_id TEXT NOT NULL REFERENCES tenants(id),
+        source TEXT NOT NULL,
+        title TEXT NOT NULL,
+        url TEXT,
+        format TEXT NOT NULL CHECK (format IN ('markdown', 'html', 'text')),
+        body TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        passage_count INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        UNIQUE (tenant_id, source),
+        UNIQUE (tenant_id, id)
+      ) STRICT;
+      CREATE INDEX knowledge_documents_by_title ON knowledge_documents (tenant_id, title, id);
+
+      -- AUTOINCREMENT: a passage id is never reused, even after its document is replaced.
+      CREATE TABLE knowledge_passages (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        document_id TEXT NOT NULL,
+        tenant_id TEXT NOT NULL,
+        ordinal INTEGER NOT NULL,
+        heading TEXT NOT NULL,
+        text TEXT NOT NULL,
+        FOREIGN KEY (tenant_id, document_id) REFERENCES knowledge_documents (tenant_id, id) ON DELETE CASCADE,
+        UNIQUE (tenant_id, document_id, ordinal)
+      ) STRICT;
+
+      -- The index over passages, keyed by their rowid. Contentless (the text lives in
+      -- knowledge_passages only) with contentless_delete, so a row leaves by its rowid alone. The
+      -- triggers keep it in step with every write to knowledge_passages, including the cascade when
+      -- a document is deleted, inside that write's transaction: a search never sees half a document.
+      -- An external-content index could not do that: removing a row needs its old title, and the
+      -- cascade runs after the document row is gone.
+      CREATE VIRTUAL TABLE knowledge_search USING fts5 (
+        title, heading, text,
+        content = '', contentless_delete = 1,
+        tokenize = 'porter unicode61 remove_diacritics 2'
+      );
+      CREATE TRIGGER knowledge_passages_index AFTER INSERT ON knowledge_passages BEGIN
+        INSERT INTO knowledge_search (rowid, title, heading, text)
+          VALUES (new.id, (SELECT title FROM knowledge_documents WHERE id = new.document_id), new.heading, new.text);
+      END;
+      CREATE TRIGGER knowledge_passages_reindex AFTER UPDATE ON knowledge_passages BEGIN
+        DELETE FROM knowledge_search WHERE rowid = old.id;
+        INSERT INTO knowledge_search (rowid, title, heading, text)
+          VALUES (new.id, (SELECT title FROM knowledge_documents WHERE id = new.document_id), new.heading, new.text);
+      END;
+      CREATE TRIGGER knowledge_passages_unindex AFTER DELETE ON knowledge_passages BEGIN
+        DELETE FROM knowledge_search WHERE rowid = old.id;
+      END;
+    `,
+  },
 ];

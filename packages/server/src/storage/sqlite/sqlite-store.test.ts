@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { describeAccountStoreConformance } from '../account-store.conformance.ts';
+import { describeChatStateConformance } from '../chat-state.conformance.ts';
 import {
   describeMessageStreamConformance,
   type LegacyDatabase,
@@ -56,4 +57,5 @@ async function streamHarness(): Promise<MessageStreamHarness> {
 
 describeStoreConformance('sqlite', harness);
 describeAccountStoreConformance('sqlite', harness);
+describeChatStateConformance('sqlite', harness);
 describeMessageStreamConformance('sqlite', streamHarness);

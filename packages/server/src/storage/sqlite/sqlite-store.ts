@@ -9,12 +9,15 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { DelegatingAccountStore } from '../delegating-account-store.ts';
+import type { KnowledgeStore } from '../knowledge-store.ts';
 import { newId, normalizeTime, now, toChat, toTenant } from '../records.ts';
 import {
   type AppendResult,
   type ChatQuery,
   type ChatRecord,
   type ChatSlice,
+  type ChatStatusChange,
+  type ChatStatusResult,
   ConflictError,
   type MessagePatch,
   type MessageRecord,
@@ -25,9 +28,12 @@ import {
   type Store,
   type Tenant,
   type TenantPatch,
+  type TokenUsage,
 } from '../store.ts';
 import { SQLITE_MIGRATIONS } from './migrations.ts';
 import { SqliteAccounts } from './sqlite-accounts.ts';
+import { SqliteChatState } from './sqlite-chat-state.ts';
+import { SqliteKnowledge } from './sqlite-knowledge.ts';
 import { SqliteMessages } from './sqlite-messages.ts';
 import { immediateTransaction, isUniqueViolation } from './transaction.ts';
 
@@ -43,8 +49,10 @@ export interface SqliteStoreOptions {
  */
 export class SqliteStore extends DelegatingAccountStore implements Store {
   readonly kind = 'sqlite' as const;
+  readonly knowledge: KnowledgeStore;
   readonly #db: DatabaseSync;
   readonly #messages: SqliteMessages;
+  readonly #chatState: SqliteChatState;
 
   constructor(options: SqliteStoreOptions) {
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
@@ -54,6 +62,8 @@ export class SqliteStore extends DelegatingAccountStore implements Store {
     super(new SqliteAccounts(db));
     this.#db = db;
     this.#messages = new SqliteMessages(db);
+    this.knowledge = new SqliteKnowledge(db);
+    this.#chatState = new SqliteChatState(db);
   }
 
   async migrate(): Promise<number[]> {
@@ -124,13 +134,14 @@ export class SqliteStore extends DelegatingAccountStore implements Store {
     if (!current) return undefined;
     this.#db
       .prepare(
-        'UPDATE tenants SET name = ?, allowed_origins = ?, greeting = ?, enabled = ?, updated_at = ? WHERE id = ?',
+        'UPDATE tenants SET name = ?, allowed_origins = ?, greeting = ?, enabled = ?, assistant = ?, updated_at = ? WHERE id = ?',
       )
       .run(
         patch.name ?? current.name,
         JSON.stringify(patch.allowed_origins ?? current.allowed_origins),
         patch.greeting ?? current.greeting,
         (patch.enabled ?? current.enabled) ? 1 : 0,
+        JSON.stringify(patch.assistant ?? current.assistant),
         now(),
         id,
       );
@@ -143,6 +154,7 @@ export class SqliteStore extends DelegatingAccountStore implements Store {
       id: newId(),
       ...chat,
       status: 'active',
+      assigned_to: null,
       last_seq: 0,
       created_at: time,
       updated_at: time,
@@ -196,6 +208,26 @@ export class SqliteStore extends DelegatingAccountStore implements Store {
       )
       .all(...parameters, query.limit + 1);
     return { items: rows.slice(0, query.limit).map(toChat), has_more: rows.length > query.limit };
+  }
+
+  async updateChatStatus(
+    tenant_id: string,
+    chat_id: string,
+    change: ChatStatusChange,
+  ): Promise<ChatStatusResult | undefined> {
+    return this.#chatState.updateChatStatus(tenant_id, chat_id, change);
+  }
+
+  async countVisitorMessagesSince(tenant_id: string, visitor_id: string, since: string): Promise<number> {
+    return this.#chatState.countVisitorMessagesSince(tenant_id, visitor_id, since);
+  }
+
+  async addTokenUsage(tenant_id: string, day: string, usage: TokenUsage): Promise<void> {
+    this.#chatState.addTokenUsage(tenant_id, day, usage);
+  }
+
+  async getTokenUsage(tenant_id: string, day: string): Promise<TokenUsage> {
+    return this.#chatState.getTokenUsage(tenant_id, day);
   }
 
   async appendMessage(message: NewMessage): Promise<AppendResult | undefined> {

@@ -1,0 +1,133 @@
+/**
+ * Handoff between the assistant and the tenant's people. A chat is `active` (the assistant
+ * answers), `waiting_for_human` (handoff asked; the assistant is silent), `with_human` (an
+ * operator took it) or `closed`. Every change is a compare-and-set in the store, then a `system`
+ * message in the chat's log (so a client that reconnects learns it from the backlog) and a
+ * `status` event on the chat's channel (so every open socket learns it at once: `chat_status`).
+ */
+import type { ChatStatus } from '@miptech/protocol';
+import { ApiError } from '../http/api-error.ts';
+import type { Bus } from '../realtime/bus.ts';
+import { chatChannel } from '../realtime/chat-events.ts';
+import type { ChatRecord, Store } from '../storage/store.ts';
+import type { ChatService } from './chat-service.ts';
+
+/** Who takes, answers, releases or closes a chat: an operator, or an integration's API key. */
+export interface Staff {
+  /** `assigned_to` of the chats they take: the operator id, or `api-key:<id>`. */
+  id: string;
+  /** Shown to the visitor, e.g. "Dana". */
+  name: string;
+}
+
+/** Why the chat now waits for a human. */
+export type HandoffReason = 'requested' | 'no_answer' | 'budget';
+
+export class Handoff {
+  readonly #store: Store;
+  readonly #chats: ChatService;
+  readonly #bus: Bus;
+
+  constructor(options: { store: Store; chats: ChatService; bus: Bus }) {
+    this.#store = options.store;
+    this.#chats = options.chats;
+    this.#bus = options.bus;
+  }
+
+  /** The assistant (or the visitor) asks for a human; nothing happens unless the chat is `active`. */
+  async request(tenantId: string, chatId: string, reason: HandoffReason): Promise<boolean> {
+    const result = await this.#store.updateChatStatus(tenantId, chatId, {
+      status: 'waiting_for_human',
+      from: ['active'],
+    });
+    if (!result?.changed) return false;
+    await this.#announce(result.chat, 'A member of the team has been asked to join the chat.', {
+      event: 'handoff_requested',
+      reason,
+    });
+    return true;
+  }
+
+  /** An operator takes the chat: the assistant stops, including a reply in progress. */
+  async takeOver(tenantId: string, chatId: string, staff: Staff): Promise<ChatRecord> {
+    const result = await this.#change(tenantId, chatId, {
+      status: 'with_human',
+      assigned_to: staff.id,
+      from: ['active', 'waiting_for_human'],
+    });
+    if (!result.changed) {
+      if (result.chat.status === 'with_human' && result.chat.assigned_to === staff.id) return result.chat;
+      throw result.chat.status === 'closed' ? new ApiError('chat_closed') : new ApiError('chat_assigned');
+    }
+    await this.#bus.publish(chatChannel(tenantId, chatId), { kind: 'stop' });
+    return this.#announce(result.chat, `${staff.name} joined the chat.`, {
+      event: 'operator_joined',
+      operator: staff.name,
+    });
+  }
+
+  /** An operator answers; taking the chat first if nobody has it. */
+  async reply(tenantId: string, chatId: string, staff: Staff, content: string) {
+    const chat = await this.takeOver(tenantId, chatId, staff);
+    return this.#chats.postStaffMessage(chat.tenant_id, chat.id, {
+      role: 'human',
+      content,
+      metadata: { operator: staff.name, operator_id: staff.id },
+    });
+  }
+
+  /** The operator gives the chat back to the assistant. */
+  async release(tenantId: string, chatId: string, staff: Staff): Promise<ChatRecord> {
+    const result = await this.#change(tenantId, chatId, {
+      status: 'active',
+      assigned_to: null,
+      from: ['with_human', 'waiting_for_human'],
+    });
+    if (!result.changed) {
+      if (result.chat.status === 'closed') throw new ApiError('chat_closed');
+      return result.chat;
+    }
+    return this.#announce(result.chat, 'The assistant is back to help.', {
+      event: 'assistant_resumed',
+      operator: staff.name,
+    });
+  }
+
+  /** Ends the conversation; a new visitor message reopens it (see {@link reopen}). */
+  async close(tenantId: string, chatId: string, staff: Staff): Promise<ChatRecord> {
+    const result = await this.#change(tenantId, chatId, { status: 'closed', assigned_to: null });
+    if (!result.changed) return result.chat;
+    await this.#bus.publish(chatChannel(tenantId, chatId), { kind: 'stop' });
+    return this.#announce(result.chat, 'The chat was closed.', {
+      event: 'chat_closed',
+      operator: staff.name,
+    });
+  }
+
+  /** A visitor wrote in a closed chat: it is a conversation again, with the assistant. */
+  async reopen(tenantId: string, chatId: string): Promise<ChatRecord | undefined> {
+    const result = await this.#store.updateChatStatus(tenantId, chatId, {
+      status: 'active',
+      from: ['closed'],
+    });
+    if (!result?.changed) return result?.chat;
+    return this.#announce(result.chat, 'The chat was reopened.', { event: 'chat_reopened' });
+  }
+
+  async #change(tenantId: string, chatId: string, change: Parameters<Store['updateChatStatus']>[2]) {
+    const result = await this.#store.updateChatStatus(tenantId, chatId, change);
+    if (!result) throw new ApiError('chat_not_found');
+    return result;
+  }
+
+  async #announce(chat: ChatRecord, content: string, metadata: Record<string, unknown>) {
+    const status: ChatStatus = chat.status;
+    const note = await this.#chats.postStaffMessage(chat.tenant_id, chat.id, {
+      role: 'system',
+      content,
+      metadata: { ...metadata, status },
+    });
+    await this.#bus.publish(chatChannel(chat.tenant_id, chat.id), { kind: 'status', status, seq: note.seq });
+    return { ...chat, last_seq: note.seq };
+  }
+}

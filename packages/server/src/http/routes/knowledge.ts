@@ -1,0 +1,150 @@
+/**
+ * `/api/v1/knowledge`: the tenant's knowledge base, for operators and integrations. Adding a
+ * document with a `source` that exists replaces it (nothing is duplicated); a search shows what
+ * the assistant would find for a question.
+ */
+import { KnowledgeDocument, KnowledgeDocumentDetail, NewKnowledgeDocument } from '@miptech/protocol';
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { ANY_ROLE, MANAGERS } from '../../auth/access.ts';
+import { prepareDocument } from '../../knowledge/prepare-document.ts';
+import type { KnowledgeStore } from '../../storage/knowledge-store.ts';
+import { tenantOf } from '../../tenancy/require-tenant.ts';
+import { ApiError } from '../api-error.ts';
+import { errorResponses } from '../schemas.ts';
+
+const DocumentParams = z.object({ document_id: z.string().max(128) });
+const readers = { access: { kind: 'staff', roles: ANY_ROLE, apiKeys: true } } as const;
+const editors = { access: { kind: 'staff', roles: MANAGERS, apiKeys: true } } as const;
+
+const UpsertedDocument = KnowledgeDocument.extend({
+  outcome: z.enum(['created', 'updated', 'unchanged']),
+});
+const SearchQuery = z.object({
+  q: z.string().max(2000).describe("A visitor's question, as they would type it"),
+  limit: z.coerce.number().int().min(1).max(20).default(5),
+});
+const SearchHits = z.object({
+  items: z.array(
+    z.object({
+      document_id: z.string(),
+      title: z.string(),
+      url: z.string().nullable(),
+      heading: z.string(),
+      text: z.string(),
+      score: z.number(),
+    }),
+  ),
+});
+
+export async function knowledgeRoutes(
+  app: FastifyInstance,
+  options: { knowledge: KnowledgeStore },
+): Promise<void> {
+  const { knowledge } = options;
+  const api = app.withTypeProvider<ZodTypeProvider>();
+
+  api.post(
+    '/knowledge/documents',
+    {
+      config: editors,
+      schema: {
+        tags: ['knowledge'],
+        summary: 'Add or replace a document',
+        description:
+          'Splits the body (Markdown, HTML with navigation and scripts stripped, or plain text) into passages and indexes them. A document with the same `source` is replaced: 201 when created, 200 when updated or unchanged.',
+        body: NewKnowledgeDocument,
+        response: { 200: UpsertedDocument, 201: UpsertedDocument, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      let prepared: ReturnType<typeof prepareDocument>;
+      try {
+        prepared = prepareDocument({ tenant_id: tenantOf(request).id, ...request.body });
+      } catch (error) {
+        throw new ApiError('document_empty', (error as Error).message);
+      }
+      if (prepared.passages.length === 0) throw new ApiError('document_empty');
+      const { document, outcome } = await knowledge.upsertDocument(prepared);
+      return reply.status(outcome === 'created' ? 201 : 200).send({ ...document, outcome });
+    },
+  );
+
+  api.get(
+    '/knowledge/documents',
+    {
+      config: readers,
+      schema: {
+        tags: ['knowledge'],
+        summary: "List the tenant's documents",
+        response: { 200: z.object({ items: z.array(KnowledgeDocument) }), ...errorResponses },
+      },
+    },
+    async (request) => ({ items: await knowledge.listDocuments(tenantOf(request).id) }),
+  );
+
+  api.get(
+    '/knowledge/documents/:document_id',
+    {
+      config: readers,
+      schema: {
+        tags: ['knowledge'],
+        summary: 'Read a document with its passages',
+        params: DocumentParams,
+        response: { 200: KnowledgeDocumentDetail, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const document = await knowledge.getDocument(tenantOf(request).id, request.params.document_id);
+      if (!document) throw new ApiError('document_not_found');
+      return document;
+    },
+  );
+
+  api.delete(
+    '/knowledge/documents/:document_id',
+    {
+      config: editors,
+      schema: {
+        tags: ['knowledge'],
+        summary: 'Delete a document and its passages',
+        params: DocumentParams,
+        response: { 204: z.null().describe('Deleted'), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const deleted = await knowledge.deleteDocument(tenantOf(request).id, request.params.document_id);
+      if (!deleted) throw new ApiError('document_not_found');
+      return reply.status(204).send(null);
+    },
+  );
+
+  api.get(
+    '/knowledge/search',
+    {
+      config: readers,
+      schema: {
+        tags: ['knowledge'],
+        summary: 'Search the knowledge base as the assistant does',
+        querystring: SearchQuery,
+        response: { 200: SearchHits, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const hits = await knowledge.search(tenantOf(request).id, request.query.q, {
+        limit: request.query.limit,
+      });
+      return {
+        items: hits.map((hit) => ({
+          document_id: hit.document_id,
+          title: hit.title,
+          url: hit.url,
+          heading: hit.heading,
+          text: hit.text,
+          score: hit.score,
+        })),
+      };
+    },
+  );
+}
