@@ -123,7 +123,7 @@ export function recognizeIntent(message: string, options: { names?: string[] } =
   for (const [index, token] of tokens.entries()) {
     if (typeof token !== 'string') {
       found.add(token.intent);
-      if (opensTopic(token.intent, tokens, index, words)) break;
+      if (opensTopic(token.intent, tokens[index + 1], words, message.includes('?'))) break;
       continue;
     }
     if (!FILLER.has(token) && !names.has(token)) return 'question';
@@ -140,14 +140,15 @@ export function recognizeIntent(message: string, options: { names?: string[] } =
 /** Whether the words after this intent's phrase are a topic clause to ignore. */
 function opensTopic(
   intent: SmallTalk,
-  tokens: Array<string | { intent: SmallTalk }>,
-  index: number,
+  next: string | { intent: SmallTalk } | undefined,
   words: string[],
+  asks: boolean,
 ): boolean {
-  const next = tokens[index + 1];
   if (typeof next !== 'string' || !TOPIC_WORDS[intent]?.has(next)) return false;
+  // "Thanks for that. And in Berlin?" goes on to ask something.
+  if (intent === 'thanks') return !asks;
   // "talk to someone about X": only with a verb of contact; "someone about X" alone is a question.
-  return intent !== 'handoff' || words.some((word) => CONTACT_VERBS.has(word));
+  return words.some((word) => CONTACT_VERBS.has(word));
 }
 
 /** A comma-separated word list, as written in a template literal. */

@@ -7,17 +7,11 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Source } from '@miptech/protocol';
-import type { PassageHit, Retriever } from '../storage/knowledge-store.ts';
+import type { Retriever } from '../storage/knowledge-store.ts';
 import type { MessageRecord } from '../storage/store.ts';
 import { recognizeIntent } from './intents.ts';
-import {
-  analyzeQuestion,
-  CONTEXT_WEIGHT,
-  type Coverage,
-  type QuestionTerms,
-  termCoverage,
-  unitRelevance,
-} from './question-terms.ts';
+import { composeAnswer } from './knowledge-answer.ts';
+import { analyzeQuestion } from './question-terms.ts';
 import type { Responder, ResponderInput, ResponderPart } from './responder.ts';
 
 /** Options for {@link KnowledgeResponder}. */
@@ -28,47 +22,13 @@ export interface KnowledgeResponderOptions {
   chunkDelayMs?: number;
 }
 
-/** Passages read per query: the reranking below looks further than the first few hits. */
+/** Passages read per query: the reranking looks further than the first few hits. */
 const SEARCH_LIMIT = 10;
-/** How much a hit found only through synonyms counts next to one the question's words found. */
-const SYNONYM_QUERY_WEIGHT = 0.8;
-/**
- * Share of the question's words a passage must contain to count as an answer: most of them, or
- * half when that is at least two words ("move our old system to the cloud" → "move", "cloud").
- * One word of two is not enough: "the price of Bitcoin" shares only "price" with a price list.
- */
-const MIN_COVERAGE = 0.6;
-const MIN_HALF_COVERAGE_MATCHES = 2;
-/** A second passage is quoted only when it is nearly as relevant as the first… */
-const SECOND_PASSAGE_RATIO = 0.8;
-/** …or, when it adds no word of the question, from another document and almost as relevant. */
-const CLOSE_SECOND_RATIO = 0.9;
-/** Longest quoted answer, citations aside: a chat bubble, not a page. */
-const MAX_ANSWER_CHARS = 700;
-/** Below this the best passage's matching sentences get their neighbours for context. */
-const MIN_ANSWER_CHARS = 220;
-/** Longest excerpt in a source. */
-const MAX_EXCERPT_CHARS = 200;
-/** How passage headings are joined ("Pricing › Plans"), as `knowledge/passages.ts` writes them. */
-const HEADING_SEPARATOR = ' › ';
-/** A sentence is quoted when it holds at least this share of what the best sentence holds. */
-const UNIT_SHARE_OF_BEST = 0.6;
-/** How the Markdown parser writes list items in a passage's text. */
-const LIST_MARKER = /^(?:[-*•]|\d+[.)])\s+/;
 /** Words per streamed part. */
 const WORDS_PER_PART = 3;
 
 /** The sentence that offers a human; a "yes" after it is a handoff request. */
 const HUMAN_OFFER = 'Would you like me to connect you with a member of the team?';
-
-/** A passage judged against the question. */
-interface Candidate {
-  hit: PassageHit;
-  coverage: Coverage;
-  /** How much of the question the passage's own heading covers: what the passage is about. */
-  topic: number;
-  rank: number;
-}
 
 /**
  * Answers from the tenant's knowledge base, without a model.
@@ -142,40 +102,7 @@ export class KnowledgeResponder implements Responder {
         this.#retriever.search(input.tenant_id, query, { limit: SEARCH_LIMIT }),
       ),
     );
-    const candidates = rankCandidates(lists, question).filter((candidate) => answers(candidate.coverage));
-    const best = candidates[0];
-    if (!best) return noAnswer(input);
-
-    // A second passage must be nearly as good, and either cover what the first does not or come
-    // from another document (the same fact seen from another side: a price and a process).
-    const second = candidates.find(
-      (candidate) =>
-        candidate.hit.id !== best.hit.id &&
-        candidate.rank >= best.rank * SECOND_PASSAGE_RATIO &&
-        (termCoverage(question, `${passageText(best.hit)}\n${passageText(candidate.hit)}`).matched >
-          best.coverage.matched ||
-          (candidate.hit.document_id !== best.hit.document_id &&
-            candidate.topic > 0 &&
-            candidate.rank >= best.rank * CLOSE_SECOND_RATIO)),
-    );
-    const blocks: string[] = [];
-    const sources: Source[] = [];
-    for (const candidate of second ? [best, second] : [best]) {
-      const budget = MAX_ANSWER_CHARS - blocks.join('\n\n').length;
-      const quoted = quotePassage(candidate.hit.text, question, budget, sources.length === 0);
-      if (!quoted) continue;
-      const n = sources.length + 1;
-      blocks.push(`${quoted} [${n}]`);
-      sources.push({
-        n,
-        document_id: candidate.hit.document_id,
-        title: candidate.hit.title,
-        url: candidate.hit.url,
-        excerpt: shorten(quoted.replace(/\s+/g, ' '), MAX_EXCERPT_CHARS),
-      });
-    }
-    if (sources.length === 0) return noAnswer(input);
-    return { text: blocks.join('\n\n'), sources };
+    return composeAnswer(lists, question) ?? noAnswer(input);
   }
 }
 
@@ -237,149 +164,4 @@ function contextOf(input: ResponderInput): string | undefined {
   );
   if (!previous || recognizeIntent(previous.content) !== 'question') return undefined;
   return previous.content;
-}
-
-/**
- * The passages judged by how much of the question each covers (title and headings count: "How
- * long does a project take?" is answered under that very heading), how much of it one sentence
- * covers (the question's words together, not scattered over the passage), how much its own
- * heading covers (a section about opening hours, not one that mentions "open positions"), and
- * the retriever's score relative to the best of its list (the synonym query's list counting a
- * little less), best first.
- */
-function rankCandidates(lists: PassageHit[][], question: QuestionTerms): Candidate[] {
-  const relative = new Map<string, { hit: PassageHit; score: number }>();
-  for (const [position, hits] of lists.entries()) {
-    const top = Math.max(...hits.map((hit) => hit.score), Number.MIN_VALUE);
-    const weight = position === 0 ? 1 : SYNONYM_QUERY_WEIGHT;
-    for (const hit of hits) {
-      const score = (weight * Math.max(0, hit.score)) / top;
-      if (score >= (relative.get(hit.id)?.score ?? -1)) relative.set(hit.id, { hit, score });
-    }
-  }
-  const termCount = question.current.length + CONTEXT_WEIGHT * question.context.length || 1;
-  return [...relative.values()]
-    .map(({ hit, score }) => {
-      const coverage = termCoverage(question, passageText(hit));
-      const topic = unitRelevance(question, ownHeading(hit)) / termCount;
-      // A heading that holds the whole question ("How long does a project take?") counts as a sentence.
-      const focus = Math.max(
-        topic,
-        ...splitUnits(hit.text, question).map((unit) => unit.relevance / termCount),
-      );
-      return {
-        hit,
-        coverage,
-        topic,
-        rank: 0.35 * coverage.weighted + 0.25 * Math.min(1, focus) + 0.15 * Math.min(1, topic) + 0.25 * score,
-      };
-    })
-    .sort((first, second) => second.rank - first.rank);
-}
-
-function answers(coverage: Coverage): boolean {
-  return (
-    coverage.current >= MIN_COVERAGE ||
-    (coverage.current >= 0.5 && coverage.matched >= MIN_HALF_COVERAGE_MATCHES)
-  );
-}
-
-/** The passage's innermost heading ("Opening hours"), else its document's title. */
-function ownHeading(hit: PassageHit): string {
-  return hit.heading.split(HEADING_SEPARATOR).at(-1) || hit.title;
-}
-
-/** What a passage says, its title and headings included. */
-function passageText(hit: PassageHit): string {
-  return `${hit.title}\n${hit.heading}\n${hit.text}`;
-}
-
-/** One sentence or list item of a passage. */
-interface Unit {
-  text: string;
-  /** Starts a line of its own (a paragraph or a list item) rather than continuing a sentence. */
-  startsLine: boolean;
-  /** A list item ("- An online store: …"). */
-  listItem: boolean;
-  relevance: number;
-}
-
-/**
- * The passage's sentences and list items that answer the question, in the passage's order and
- * words, at most `budget` characters. The first passage also brings the sentences after its best
- * one when its matches alone are too short to read well.
- */
-function quotePassage(text: string, question: QuestionTerms, budget: number, first: boolean): string {
-  const units = splitUnits(text, question);
-  const top = Math.max(...units.map((unit) => unit.relevance), 0);
-  if (top === 0 && !first) return '';
-  const chosen = new Set<number>();
-  let length = 0;
-  const take = (index: number): boolean => {
-    const unit = units[index];
-    if (!unit || chosen.has(index) || length + unit.text.length + 1 > budget) return false;
-    chosen.add(index);
-    length += unit.text.length + 1;
-    return true;
-  };
-  // Best units first, so a tight budget keeps the most relevant ones.
-  const order = units
-    .map((unit, index) => ({ unit, index }))
-    .filter(({ unit }) => top > 0 && unit.relevance >= top * UNIT_SHARE_OF_BEST)
-    .sort((a, b) => b.unit.relevance - a.unit.relevance || a.index - b.index);
-  for (const { index } of order) {
-    take(index);
-    // A sentence that introduces a list ("…in three ways:") is useless without the list.
-    if (units[index]?.text.endsWith(':')) for (let next = index + 1; take(next); next++);
-  }
-  // Context for a short answer: the sentences after it, but never the other items of a list
-  // (the price of a website says nothing about the price of an app).
-  const anchor = order[0]?.index ?? -1;
-  const extend = first && !units[anchor]?.listItem;
-  for (let next = anchor + 1; extend && length < MIN_ANSWER_CHARS && next < units.length; next++) {
-    if (units[next]?.listItem || !take(next)) break;
-  }
-  if (chosen.size === 0) take(0);
-  // A lone list item reads better as a sentence than as a one-item list.
-  if (chosen.size === 1) return (units[[...chosen][0] as number] as Unit).text.replace(LIST_MARKER, '');
-  return [...chosen]
-    .sort((a, b) => a - b)
-    .map((index, position, indexes) => {
-      const unit = units[index] as Unit;
-      const joined =
-        position === 0 ? '' : unit.startsLine || indexes[position - 1] !== index - 1 ? '\n' : ' ';
-      return joined + unit.text;
-    })
-    .join('')
-    .trim();
-}
-
-/** A passage's text cut into sentences and list items, each scored against the question. */
-function splitUnits(text: string, question: QuestionTerms): Unit[] {
-  const units: Unit[] = [];
-  // Passages are plain text already; stripping tag-like runs keeps a stray "<b>" out of a reply.
-  const clean = text.replace(/<\/?[a-z][^<>]*>/gi, ' ');
-  for (const line of clean.split(/\n+/)) {
-    const sentences = line.trim().split(/(?<=[.!?])\s+(?=["“(]?[\p{Lu}\p{N}€$£])/u);
-    for (const [index, sentence] of sentences.entries()) {
-      const trimmed = sentence.replace(/[ \t]+/g, ' ').trim();
-      if (!trimmed) continue;
-      units.push({
-        text: trimmed,
-        startsLine: index === 0,
-        listItem: LIST_MARKER.test(trimmed),
-        relevance: unitRelevance(question, trimmed),
-      });
-    }
-  }
-  return units;
-}
-
-/** At most `maxChars`, cut at a word, with an ellipsis. */
-function shorten(text: string, maxChars: number): string {
-  const trimmed = text.trim();
-  if (trimmed.length <= maxChars) return trimmed;
-  const cut = trimmed.slice(0, maxChars - 1);
-  const space = cut.lastIndexOf(' ');
-  return `${space > maxChars * 0.6 ? cut.slice(0, space) : cut}…`;
 }

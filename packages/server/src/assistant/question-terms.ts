@@ -27,6 +27,8 @@ export interface QuestionTerms {
   current: Term[];
   /** The previous question's words, when this one leans on it ("how much does it cost?"). */
   context: Term[];
+  /** Words that are not content words here: chat filler and the tenant's name. */
+  ignored: Set<string>;
 }
 
 /** How much a word of the previous question counts next to one of the question itself. */
@@ -42,10 +44,17 @@ const CHAT_WORDS = new Set(
   something everything info information details detail kind sort really actually exactly ok okay
   guys question questions wondering curious help could would also currently possible usually
   typically normally generally happen happens use new company offer offers provide work works
-  working see show look find`.split(/\s+/),
+  working see show look find real`.split(/\s+/),
 );
 
-/** Words that make a short question lean on the one before it. */
+/** A message this short ("Price?", "the cost for Android?") continues the previous question. */
+const MAX_ELLIPTIC_WORDS = 3;
+
+function wordCount(text: string): number {
+  return text.match(/[\p{L}\p{N}]+/gu)?.length ?? 0;
+}
+
+/** Words that make a question lean on the one before it. */
 const ANAPHORA =
   /\b(it|that|this|they|them|those|these|one|ones|there)\b|^\s*(and|also|what about|how about)\b/i;
 
@@ -59,6 +68,8 @@ const SUFFIXES: Array<[string, string]> = [
   ['ied', 'y'],
   ['ed', ''],
   ['ly', ''],
+  // Agent nouns: "visitors" and "visit", "advisor" and "advise" answer each other.
+  ['or', ''],
 ];
 
 /**
@@ -97,7 +108,9 @@ reply replies answer answers respond response
 quick quickly fast soon
 launch live release
 compliant comply compliance
-example examples portfolio`
+example examples portfolio
+human humans person
+deliver delivered done`
   .split('\n')
   .map((line) => line.trim().split(/\s+/));
 
@@ -165,7 +178,8 @@ export function analyzeQuestion(
   ) {
     current.push(...termsOf('cost'));
   }
-  const leans = previous !== undefined && (current.length <= 2 || ANAPHORA.test(message));
+  const leans =
+    previous !== undefined && (ANAPHORA.test(message) || wordCount(message) <= MAX_ELLIPTIC_WORDS);
   const context = leans
     ? termsOf(previous).filter((term) => !current.some((own) => own.word === term.word))
     : [];
@@ -174,7 +188,7 @@ export function analyzeQuestion(
   const queries = synonyms.length
     ? [asked, [message, ...synonyms, ...(leans ? [previous] : [])].join(' ')]
     : [asked];
-  return { queries, current, context };
+  return { queries, current, context, ignored };
 }
 
 /**
@@ -224,6 +238,17 @@ export function termCoverage(question: QuestionTerms, text: string): Coverage {
 export function unitRelevance(question: QuestionTerms, text: string): number {
   const stems = stemsOf(text);
   return countCovered(question.current, stems) + CONTEXT_WEIGHT * countCovered(question.context, stems);
+}
+
+/**
+ * The share of a heading's content words the question asks about: 1 for "Pricing" when asked
+ * about prices, 1/3 for "Discovery phase price" (the question did not ask about discovery).
+ */
+export function headingPrecision(question: QuestionTerms, heading: string): number {
+  const words = searchTerms(heading).filter((word) => !question.ignored.has(word));
+  if (words.length === 0) return 0;
+  const asked = new Set([...question.current, ...question.context].flatMap((term) => term.forms.flat()));
+  return words.filter((word) => asked.has(stem(word))).length / words.length;
 }
 
 function countCovered(terms: Term[], stems: Set<string>): number {

@@ -115,7 +115,7 @@ function printSourceReport(report: SourceReport): void {
   const detail =
     report.outcome === 'failed' || report.outcome === 'skipped'
       ? report.reason
-      : `${report.passage_count} passages\t${report.title}`;
+      : `${report.passage_count} passage${report.passage_count === 1 ? '' : 's'}\t${report.title}`;
   const line = `${report.outcome}\t${report.source}\t${detail}`;
   if (report.outcome === 'failed') console.error(line);
   else console.log(line);

@@ -104,7 +104,14 @@ async function* loadPath(input: string, settings: Settings): AsyncGenerator<Load
     yield loaded.status === 'skipped' ? { ...loaded, status: 'failed' } : loaded;
     return;
   }
-  for (const file of await listFiles(path)) yield await loadFile(file, settings);
+  let files: string[];
+  try {
+    files = await listFiles(path);
+  } catch (error) {
+    yield { status: 'failed', source, reason: describeFileError(error) };
+    return;
+  }
+  for (const file of files) yield await loadFile(file, settings);
 }
 
 /** The files under `directory`, sorted, leaving out dot-files, `node_modules` and symbolic links. */
@@ -170,17 +177,9 @@ async function* loadUrl(input: string, settings: Settings): AsyncGenerator<Loade
 
 function pageFrom(fetched: Fetched & { ok: true }): LoadedSource {
   const format = formatOfPage(fetched.contentType, fetched.url);
-  if (!format) {
-    return {
-      status: 'failed',
-      source: fetched.url,
-      reason: `unsupported content type "${fetched.contentType || '(none)'}"`,
-    };
-  }
-  return {
-    status: 'loaded',
-    document: { source: fetched.url, body: fetched.body, format, url: fetched.url },
-  };
+  const { url, body, contentType } = fetched;
+  if (!format) return { status: 'failed', source: url, reason: `unsupported content type "${contentType}"` };
+  return { status: 'loaded', document: { source: url, body, format, url } };
 }
 
 function formatOfPage(contentType: string, url: string): DocumentFormat | undefined {
@@ -208,16 +207,18 @@ async function* loadSitemap(
 ): AsyncGenerator<LoadedSource> {
   const pages: string[] = [];
   const failures: LoadedSource[] = [];
-  let listed = 0;
+  let truncated = false;
   const collect = (body: string): void => {
     for (const location of locationsIn(body)) {
-      listed++;
-      if (pages.length < settings.maxPages && !pages.includes(location)) pages.push(location);
+      if (pages.includes(location)) continue;
+      if (pages.length < settings.maxPages) pages.push(location);
+      else truncated = true;
     }
   };
   if (/<sitemapindex[\s>]/.test(sitemap.body)) {
     for (const child of locationsIn(sitemap.body)) {
-      if (pages.length >= settings.maxPages) break;
+      truncated ||= pages.length >= settings.maxPages;
+      if (truncated) break;
       const fetched = await fetchText(child, settings);
       if (!fetched.ok) failures.push({ status: 'failed', source: child, reason: fetched.reason });
       // One level only: an index of indexes is rare, and following it blindly could loop.
@@ -229,7 +230,7 @@ async function* loadSitemap(
     collect(sitemap.body);
   }
   yield* failures;
-  if (listed > pages.length && pages.length >= settings.maxPages) {
+  if (truncated) {
     const reason = `only the first ${settings.maxPages} pages were taken; raise the limit to take the rest`;
     yield { status: 'skipped', source: sitemap.url, reason };
   }
@@ -240,12 +241,16 @@ async function* loadSitemap(
   yield* mapInOrder(pages, settings.concurrency, load);
 }
 
-/** The http(s) `<loc>` URLs of a sitemap, entities decoded. */
+/** The http(s) `<loc>` URLs of a sitemap, entities decoded, fragments dropped. */
 function locationsIn(xml: string): string[] {
   const locations: string[] = [];
   for (const match of xml.matchAll(/<loc>\s*(?:<!\[CDATA\[)?\s*([^<\]]+?)\s*(?:\]\]>)?\s*<\/loc>/g)) {
     const location = decodeEntities(match[1] ?? '');
-    if (isHttpUrl(location)) locations.push(location);
+    if (!isHttpUrl(location)) continue;
+    // A fragment names a place in the same page, which is one document.
+    const url = new URL(location);
+    url.hash = '';
+    locations.push(url.href);
   }
   return locations;
 }
@@ -284,15 +289,7 @@ async function fetchText(url: string, settings: Settings): Promise<Fetched> {
     });
     if (!response.ok) {
       await response.body?.cancel();
-      return {
-        ok: false,
-        reason: `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`,
-      };
-    }
-    const declared = Number(response.headers.get('content-length') ?? '0');
-    if (declared > settings.maxBytes) {
-      await response.body?.cancel();
-      return { ok: false, reason: tooLarge(settings.maxBytes) };
+      return { ok: false, reason: `HTTP ${response.status} ${response.statusText}`.trim() };
     }
     const bytes = await readCapped(response, settings.maxBytes);
     if (!bytes) return { ok: false, reason: tooLarge(settings.maxBytes) };
@@ -312,6 +309,10 @@ async function fetchText(url: string, settings: Settings): Promise<Fetched> {
 
 /** The body, or undefined as soon as it passes `maxBytes` (the rest is never downloaded). */
 async function readCapped(response: Response, maxBytes: number): Promise<Uint8Array | undefined> {
+  if (Number(response.headers.get('content-length') ?? '0') > maxBytes) {
+    await response.body?.cancel();
+    return undefined;
+  }
   if (!response.body) return new Uint8Array();
   const chunks: Uint8Array[] = [];
   let total = 0;

@@ -88,6 +88,7 @@ export function splitText(text: string, maxChars: number, level = 0): string[] {
     if (piece.trim().length > maxChars) chunks.push(...splitText(piece.trim(), maxChars, level + 1));
     else current = piece;
   }
+  if (current.trim()) chunks.push(current.trim());
   return chunks;
 }
 

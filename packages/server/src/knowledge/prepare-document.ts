@@ -4,7 +4,6 @@
  * the operators' REST API and the demo seeding, so it is pure and synchronous: it reads nothing
  * and stores nothing.
  */
-import { basename, extname } from 'node:path';
 import type { DocumentFormat } from '@miptech/protocol';
 import type { NewDocument } from '../storage/knowledge-store.ts';
 import { parseHtml } from './parse-html.ts';
@@ -102,8 +101,14 @@ export function titleFromSource(source: string): string {
     path = decodeURIComponentSafely(url.pathname);
     if (!path.replace(/\//g, '')) return url.hostname;
   }
-  const name = basename(path.replace(/[\\/]+$/, ''));
-  return name.slice(0, name.length - extname(name).length) || name;
+  // Either separator: a source may be a Windows path sent through the API.
+  const name =
+    path
+      .replace(/[\\/]+$/, '')
+      .split(/[\\/]/)
+      .pop() ?? '';
+  const dot = name.lastIndexOf('.');
+  return dot > 0 ? name.slice(0, dot) : name;
 }
 
 function decodeURIComponentSafely(value: string): string {

@@ -1,0 +1,284 @@
+/**
+ * How the knowledge-base responder turns retrieved passages into an answer: it ranks them by how
+ * well they cover the question (not by the retriever's score alone), decides whether any answers
+ * it at all, and quotes the most relevant sentences of the best one or two, in their own words.
+ */
+import type { Source } from '@miptech/protocol';
+import type { PassageHit } from '../storage/knowledge-store.ts';
+import {
+  CONTEXT_WEIGHT,
+  type Coverage,
+  headingPrecision,
+  type QuestionTerms,
+  termCoverage,
+  unitRelevance,
+} from './question-terms.ts';
+
+/** How much a hit found only through synonyms counts next to one the question's words found. */
+const SYNONYM_QUERY_WEIGHT = 0.8;
+/**
+ * Share of the question's words a passage must contain to count as an answer: most of them, or
+ * half when that is at least two words ("move our old system to the cloud" → "move", "cloud").
+ * One word of two is not enough: "the price of Bitcoin" shares only "price" with a price list.
+ */
+const MIN_COVERAGE = 0.6;
+const MIN_HALF_COVERAGE_MATCHES = 2;
+/**
+ * …and one of its sentences, with its headings, must hold half of them: "book a flight to Berlin"
+ * is not answered by a story of booking systems and, two sentences later, an office in Berlin.
+ */
+const MIN_FOCUS = 0.5;
+/** A second passage is quoted only when it is nearly as relevant as the first… */
+const SECOND_PASSAGE_RATIO = 0.8;
+/** …or, when it adds no word of the question, from another document and almost as relevant… */
+const CLOSE_SECOND_RATIO = 0.9;
+/** …and when one of its sentences holds at least half of the question. */
+const MIN_SECOND_FOCUS = 0.5;
+/** Longest quoted answer, citations aside: a chat bubble, not a page. */
+const MAX_ANSWER_CHARS = 700;
+/** Below this the best passage's matching sentences get their neighbours for context. */
+const MIN_ANSWER_CHARS = 220;
+/** Longest excerpt in a source. */
+const MAX_EXCERPT_CHARS = 200;
+/** How passage headings are joined ("Pricing › Plans"), as `knowledge/passages.ts` writes them. */
+const HEADING_SEPARATOR = ' › ';
+/** A sentence is quoted when it holds at least this share of what the best sentence holds. */
+const UNIT_SHARE_OF_BEST = 0.6;
+/** The opening words of a sentence that leans on the one before it. */
+const REFERS_BACK = /^(since then|then|this|that|these|those|it|its|they|their|he|she|there)\b/i;
+/** How the Markdown parser writes list items in a passage's text. */
+const LIST_MARKER = /^(?:[-*•]|\d+[.)])\s+/;
+
+/** An answer quoted from the knowledge base. */
+export interface Answer {
+  /** Plain text with citation markers ("[1]"). */
+  text: string;
+  /** The cited passages, numbered as the text cites them. */
+  sources: Source[];
+}
+
+/** A passage judged against the question. */
+interface Candidate {
+  hit: PassageHit;
+  coverage: Coverage;
+  /** How much of the question the passage's own heading covers: what the passage is about. */
+  topic: number;
+  /** How much of the question its best sentence covers, with the headings. */
+  focus: number;
+  rank: number;
+}
+
+/**
+ * The answer to a question from the passages retrieval found, or undefined when none of them
+ * answers it: the best passage's relevant sentences, then maybe a second passage's, each followed
+ * by its citation number, with the sources they cite.
+ *
+ * @param lists the retriever's hits for each of `question.queries`, in the same order.
+ */
+export function composeAnswer(lists: PassageHit[][], question: QuestionTerms): Answer | undefined {
+  const candidates = rankCandidates(lists, question).filter(answers);
+  const best = candidates[0];
+  if (!best) return undefined;
+
+  // A second passage must be nearly as good, say it in one place rather than in scattered words,
+  // and either cover what the first does not or come from another document (the same fact seen
+  // from another side: a price and a process). A one-word question is not enough to tell a
+  // second side from a passage that merely uses the word.
+  const second = candidates.find(
+    (candidate) =>
+      candidate.hit.id !== best.hit.id &&
+      candidate.rank >= best.rank * SECOND_PASSAGE_RATIO &&
+      candidate.focus >= MIN_SECOND_FOCUS &&
+      (termCoverage(question, `${passageText(best.hit)}\n${passageText(candidate.hit)}`).matched >
+        best.coverage.matched ||
+        (question.current.length >= 2 &&
+          candidate.hit.document_id !== best.hit.document_id &&
+          candidate.topic > 0 &&
+          candidate.rank >= best.rank * CLOSE_SECOND_RATIO)),
+  );
+  const blocks: string[] = [];
+  const sources: Source[] = [];
+  for (const candidate of second ? [best, second] : [best]) {
+    const budget = MAX_ANSWER_CHARS - blocks.join('\n\n').length;
+    const quoted = quotePassage(candidate.hit, question, budget, sources.length === 0);
+    if (!quoted) continue;
+    const n = sources.length + 1;
+    blocks.push(`${quoted} [${n}]`);
+    sources.push({
+      n,
+      document_id: candidate.hit.document_id,
+      title: candidate.hit.title,
+      url: candidate.hit.url,
+      excerpt: shorten(quoted.replace(/\s+/g, ' '), MAX_EXCERPT_CHARS),
+    });
+  }
+  return sources.length > 0 ? { text: blocks.join('\n\n'), sources } : undefined;
+}
+
+/**
+ * The passages judged, best first, by:
+ * - coverage: how much of the question the passage holds, title and headings included ("How long
+ *   does a project take?" is answered under that very heading);
+ * - focus: how much of it one sentence holds with its headings (the question's words together,
+ *   not scattered over the passage);
+ * - topic: how much of it the passage's own heading holds (a section on opening hours, not one
+ *   that mentions "open positions"), and how much of that heading the question asks about (for
+ *   "what are your prices?", the pricing overview rather than the discovery phase's price);
+ * - the retriever's score relative to the best of its list (the synonym query's counting less).
+ */
+function rankCandidates(lists: PassageHit[][], question: QuestionTerms): Candidate[] {
+  const relative = new Map<string, { hit: PassageHit; score: number }>();
+  for (const [position, hits] of lists.entries()) {
+    const top = Math.max(...hits.map((hit) => hit.score), Number.MIN_VALUE);
+    const weight = position === 0 ? 1 : SYNONYM_QUERY_WEIGHT;
+    for (const hit of hits) {
+      const score = (weight * Math.max(0, hit.score)) / top;
+      if (score >= (relative.get(hit.id)?.score ?? -1)) relative.set(hit.id, { hit, score });
+    }
+  }
+  const termCount = question.current.length + CONTEXT_WEIGHT * question.context.length || 1;
+  return [...relative.values()]
+    .map(({ hit, score }) => {
+      const coverage = termCoverage(question, passageText(hit));
+      const heading = ownHeading(hit);
+      const topic = Math.min(1, unitRelevance(question, heading) / termCount);
+      const focus = Math.min(
+        1,
+        Math.max(0, ...splitUnits(hit, question).map((unit) => unit.relevance)) / termCount,
+      );
+      // Weights sum to 1; tuned on `eval/demo-questions.json` (`npm run eval` shows the effect).
+      const rank =
+        0.3 * coverage.weighted +
+        0.25 * focus +
+        0.1 * topic +
+        0.1 * headingPrecision(question, heading) +
+        0.25 * score;
+      return { hit, coverage, topic, focus, rank };
+    })
+    .sort((first, second) => second.rank - first.rank);
+}
+
+/** Whether the passage answers the question at all (see {@link MIN_COVERAGE}, {@link MIN_FOCUS}). */
+function answers({ coverage, focus }: Candidate): boolean {
+  const enough =
+    coverage.current >= MIN_COVERAGE ||
+    (coverage.current >= 0.5 && coverage.matched >= MIN_HALF_COVERAGE_MATCHES);
+  return enough && focus >= MIN_FOCUS;
+}
+
+/** The passage's innermost heading ("Opening hours"), else its document's title. */
+function ownHeading(hit: PassageHit): string {
+  return hit.heading.split(HEADING_SEPARATOR).at(-1) || hit.title;
+}
+
+/** What a passage says, its title and headings included. */
+function passageText(hit: PassageHit): string {
+  return `${hit.title}\n${hit.heading}\n${hit.text}`;
+}
+
+/** One sentence or list item of a passage. */
+interface Unit {
+  text: string;
+  /** Starts a line of its own (a paragraph or a list item) rather than continuing a sentence. */
+  startsLine: boolean;
+  /** A list item ("- An online store: …"). */
+  listItem: boolean;
+  /** The question's words it holds with its passage's headings, the context's counting less. */
+  relevance: number;
+  /** What it adds to its headings: what tells apart the items of a list under "Price ranges". */
+  added: number;
+}
+
+/**
+ * The passage's sentences and list items that answer the question, in the passage's order and
+ * words, at most `budget` characters. The first passage also brings the sentences after its best
+ * one when its matches alone are too short to read well.
+ */
+function quotePassage(hit: PassageHit, question: QuestionTerms, budget: number, first: boolean): string {
+  const units = splitUnits(hit, question);
+  const top = Math.max(...units.map((unit) => unit.relevance), 0);
+  const topAdded = Math.max(...units.map((unit) => unit.added), 0);
+  if (top === 0 && !first) return '';
+  const chosen = new Set<number>();
+  let length = 0;
+  const take = (index: number): boolean => {
+    const unit = units[index];
+    if (!unit || chosen.has(index) || length + unit.text.length + 1 > budget) return false;
+    chosen.add(index);
+    length += unit.text.length + 1;
+    return true;
+  };
+  // Best units first, so a tight budget keeps the most relevant ones.
+  const order = units
+    .map((unit, index) => ({ unit, index }))
+    .filter(
+      ({ unit }) =>
+        top > 0 && unit.relevance >= top * UNIT_SHARE_OF_BEST && unit.added >= topAdded * UNIT_SHARE_OF_BEST,
+    )
+    .sort((a, b) => b.unit.relevance - a.unit.relevance || a.index - b.index);
+  for (const { index } of order) {
+    take(index);
+    // A sentence that introduces a list ("…in three ways:") is useless without the list.
+    if (units[index]?.text.endsWith(':')) for (let next = index + 1; take(next); next++);
+  }
+  // Context for a short answer: the sentences after it, but never the other items of a list
+  // (the price of a website says nothing about the price of an app).
+  const anchor = order[0]?.index ?? -1;
+  const extend = first && !units[anchor]?.listItem;
+  for (let next = anchor + 1; extend && length < MIN_ANSWER_CHARS && next < units.length; next++) {
+    if (units[next]?.listItem || !take(next)) break;
+  }
+  if (chosen.size === 0) take(0);
+  // "Since then we have delivered…" needs the sentence it refers to.
+  const opening = Math.min(...chosen);
+  if (!units[opening]?.startsLine && REFERS_BACK.test(units[opening]?.text ?? '')) take(opening - 1);
+  // A lone list item reads better as a sentence than as a one-item list.
+  if (chosen.size === 1) return (units[[...chosen][0] as number] as Unit).text.replace(LIST_MARKER, '');
+  return [...chosen]
+    .sort((a, b) => a - b)
+    .map((index, position, indexes) => {
+      const unit = units[index] as Unit;
+      const joined =
+        position === 0 ? '' : unit.startsLine || indexes[position - 1] !== index - 1 ? '\n' : ' ';
+      return joined + unit.text;
+    })
+    .join('')
+    .trim();
+}
+
+/**
+ * A passage's text cut into sentences and list items, each scored against the question with the
+ * passage's title and headings: an item under "Typical price ranges" answers "how much…?".
+ */
+function splitUnits(hit: PassageHit, question: QuestionTerms): Unit[] {
+  const units: Unit[] = [];
+  const headings = `${hit.title}\n${hit.heading}`;
+  const headingRelevance = unitRelevance(question, headings);
+  // Passages are plain text already; stripping tag-like runs keeps a stray "<b>" out of a reply.
+  const clean = hit.text.replace(/<\/?[a-z][^<>]*>/gi, ' ');
+  for (const line of clean.split(/\n+/)) {
+    const sentences = line.trim().split(/(?<=[.!?])\s+(?=["“(]?[\p{Lu}\p{N}€$£])/u);
+    for (const [index, sentence] of sentences.entries()) {
+      const trimmed = sentence.replace(/[ \t]+/g, ' ').trim();
+      if (!trimmed) continue;
+      const relevance = unitRelevance(question, `${headings}\n${trimmed}`);
+      units.push({
+        text: trimmed,
+        startsLine: index === 0,
+        listItem: LIST_MARKER.test(trimmed),
+        relevance,
+        added: relevance - headingRelevance,
+      });
+    }
+  }
+  return units;
+}
+
+/** At most `maxChars`, cut at a word, with an ellipsis. */
+function shorten(text: string, maxChars: number): string {
+  const trimmed = text.trim();
+  if (trimmed.length <= maxChars) return trimmed;
+  const cut = trimmed.slice(0, maxChars - 1);
+  const space = cut.lastIndexOf(' ');
+  return `${space > maxChars * 0.6 ? cut.slice(0, space) : cut}…`;
+}

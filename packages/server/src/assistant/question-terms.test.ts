@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { analyzeQuestion, headingPrecision, stem, termCoverage } from './question-terms.ts';
+
+describe('stem', () => {
+  it.each([
+    ['pricing', 'prices'],
+    ['services', 'service'],
+    ['integration', 'integrate'],
+    ['hosting', 'hosted'],
+    ['companies', 'company'],
+    ['monthly', 'month'],
+  ])('maps %s and %s to one stem', (first, second) => {
+    expect(stem(first)).toBe(stem(second));
+  });
+});
+
+describe('analyzeQuestion', () => {
+  it('keeps the content words, without chat filler or the tenant name', () => {
+    const question = analyzeQuestion('Hi! Could you tell me what services MIPTech offers?', undefined, [
+      'MIPTech',
+    ]);
+    expect(question.current.map((term) => term.word)).toEqual(['services']);
+    expect(question.context).toEqual([]);
+  });
+
+  it('searches with synonyms as a second query', () => {
+    const question = analyzeQuestion('What does it cost?', undefined, []);
+    expect(question.queries[0]).toBe('What does it cost?');
+    expect(question.queries[1]).toContain('price');
+  });
+
+  it('hears a price in "how much"', () => {
+    const question = analyzeQuestion('How much is a mobile app?', undefined, []);
+    expect(question.current.map((term) => term.word)).toContain('cost');
+  });
+
+  it('reads a follow-up with the previous question', () => {
+    const question = analyzeQuestion('And the price?', 'Do you build mobile apps?', []);
+    expect(question.context.map((term) => term.word)).toEqual(['build', 'mobile', 'apps']);
+    expect(question.queries[0]).toContain('mobile apps');
+    const standalone = analyzeQuestion('What services does MIPTech offer?', 'Do you build mobile apps?', []);
+    expect(standalone.context).toEqual([]);
+  });
+
+  it('treats a capitalised name as one term', () => {
+    const question = analyzeQuestion('Who is the president of the United States?', undefined, []);
+    const clients = 'We also work with companies in the United Kingdom and the United States.';
+    expect(termCoverage(question, clients)).toMatchObject({ matched: 1, current: 0.5 });
+    expect(termCoverage(question, 'The United Kingdom')).toMatchObject({ matched: 0 });
+  });
+
+  it('ignores questions made of numbers alone', () => {
+    expect(analyzeQuestion("What's 2+2?", undefined, []).current).toEqual([]);
+  });
+});
+
+describe('termCoverage', () => {
+  it('counts synonyms and ignores the words of an email address', () => {
+    const question = analyzeQuestion('Can I see examples of your shop?', undefined, []);
+    expect(termCoverage(question, 'We build online stores.').current).toBe(0.5);
+    expect(termCoverage(question, 'Write to hello@miptech.example').current).toBe(0);
+  });
+});
+
+describe('headingPrecision', () => {
+  it('is the share of the heading the question asks about', () => {
+    const question = analyzeQuestion('What are your prices?', undefined, []);
+    expect(headingPrecision(question, 'Pricing')).toBe(1);
+    expect(headingPrecision(question, 'Discovery phase price')).toBeCloseTo(1 / 3);
+  });
+});
