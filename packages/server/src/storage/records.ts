@@ -1,6 +1,6 @@
 /** Helpers shared by the store implementations: ids, clocks and row decoding. */
-import { randomUUID } from 'node:crypto';
-import type { AssistantSettings, ChatStatus, MessageRole } from '@miptech/protocol';
+import { createHash, randomUUID } from 'node:crypto';
+import type { AssistantSettings, ChatStatus, DocumentFormat, MessageRole } from '@miptech/protocol';
 import type {
   ApiKeyRecord,
   AuthSessionRecord,
@@ -9,6 +9,7 @@ import type {
   OperatorRole,
   RefreshTokenRecord,
 } from './account-store.ts';
+import type { DocumentRecord, NewDocument, PassageRecord } from './knowledge-store.ts';
 import type { ChatRecord, MessageRecord, MessageStatus, Tenant } from './store.ts';
 
 /** A row as either driver returns it. */
@@ -161,5 +162,41 @@ export function toApiKey(row: Row): ApiKeyRecord {
     created_by: String(row.created_by),
     created_at: decodeTime(row.created_at),
     revoked_at: decodeOptionalTime(row.revoked_at),
+  };
+}
+
+/**
+ * SHA-256 (hex) of what a visitor sees of a knowledge document: title, link and body. An upsert
+ * with the same hash writes nothing; the conformance suite checks both stores against it.
+ */
+export function contentHash(document: Pick<NewDocument, 'title' | 'url' | 'body'>): string {
+  return createHash('sha256')
+    .update(`${document.title}\n${document.url ?? ''}\n${document.body}`)
+    .digest('hex');
+}
+
+export function toDocument(row: Row): DocumentRecord {
+  return {
+    id: String(row.id),
+    tenant_id: String(row.tenant_id),
+    source: String(row.source),
+    title: String(row.title),
+    url: row.url === null ? null : String(row.url),
+    format: String(row.format) as DocumentFormat,
+    passage_count: Number(row.passage_count),
+    content_hash: String(row.content_hash),
+    created_at: decodeTime(row.created_at),
+    updated_at: decodeTime(row.updated_at),
+  };
+}
+
+/** A passage row; PostgreSQL's bigint id arrives as a string, SQLite's as a number: both become strings. */
+export function toPassage(row: Row): PassageRecord {
+  return {
+    id: String(row.id),
+    document_id: String(row.document_id),
+    ordinal: Number(row.ordinal),
+    heading: String(row.heading),
+    text: String(row.text),
   };
 }

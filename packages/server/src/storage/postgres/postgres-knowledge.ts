@@ -3,8 +3,6 @@
  * retrieval through each passage's generated `search` tsvector (migration 5), weighted A for the
  * document's title, B for the passage's headings and C for its text, under a GIN index.
  */
-import { createHash } from 'node:crypto';
-import type { DocumentFormat } from '@miptech/protocol';
 import type pg from 'pg';
 import type {
   DocumentRecord,
@@ -14,7 +12,7 @@ import type {
   PassageRecord,
   UpsertResult,
 } from '../knowledge-store.ts';
-import { decodeTime, newId, now } from '../records.ts';
+import { contentHash, newId, now, toDocument, toPassage } from '../records.ts';
 import { searchTerms, websearchQuery } from '../search-terms.ts';
 import { type Outcome, type Row, transaction } from './transaction.ts';
 
@@ -220,40 +218,4 @@ async function insertPassages(client: pg.PoolClient, document_id: string, docume
       document.passages.map((passage) => passage.text),
     ],
   );
-}
-
-/**
- * SHA-256 (hex) of what a visitor sees of a document: title, link and body. SQLite computes the
- * same (`sqlite-knowledge.ts`), and the conformance suite checks both against this formula.
- */
-function contentHash(document: NewDocument): string {
-  return createHash('sha256')
-    .update(`${document.title}\n${document.url ?? ''}\n${document.body}`)
-    .digest('hex');
-}
-
-function toDocument(row: Row): DocumentRecord {
-  return {
-    id: String(row.id),
-    tenant_id: String(row.tenant_id),
-    source: String(row.source),
-    title: String(row.title),
-    url: row.url === null ? null : String(row.url),
-    format: String(row.format) as DocumentFormat,
-    passage_count: Number(row.passage_count),
-    content_hash: String(row.content_hash),
-    created_at: decodeTime(row.created_at),
-    updated_at: decodeTime(row.updated_at),
-  };
-}
-
-/** pg returns the bigint id as a string already; String() keeps the contract's type either way. */
-function toPassage(row: Row): PassageRecord {
-  return {
-    id: String(row.id),
-    document_id: String(row.document_id),
-    ordinal: Number(row.ordinal),
-    heading: String(row.heading),
-    text: String(row.text),
-  };
 }

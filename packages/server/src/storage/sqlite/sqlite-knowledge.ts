@@ -3,9 +3,7 @@
  * passages, and retrieval through the FTS5 index `knowledge_search` (migration 5), which triggers
  * on `knowledge_passages` keep in step inside each write's transaction.
  */
-import { createHash } from 'node:crypto';
 import type { DatabaseSync } from 'node:sqlite';
-import type { DocumentFormat } from '@miptech/protocol';
 import type {
   DocumentRecord,
   KnowledgeStore,
@@ -14,7 +12,7 @@ import type {
   PassageRecord,
   UpsertResult,
 } from '../knowledge-store.ts';
-import { newId, now } from '../records.ts';
+import { contentHash, newId, now, toDocument, toPassage } from '../records.ts';
 import { fts5Query, searchTerms } from '../search-terms.ts';
 import { immediateTransaction } from './transaction.ts';
 
@@ -189,39 +187,4 @@ export class SqliteKnowledge implements KnowledgeStore {
       score: Number(row.score),
     }));
   }
-}
-
-/**
- * SHA-256 (hex) of what a visitor sees of a document: title, link and body. PostgreSQL computes
- * the same (`postgres-knowledge.ts`), and the conformance suite checks both against this formula.
- */
-function contentHash(document: NewDocument): string {
-  return createHash('sha256')
-    .update(`${document.title}\n${document.url ?? ''}\n${document.body}`)
-    .digest('hex');
-}
-
-function toDocument(row: Row): DocumentRecord {
-  return {
-    id: String(row.id),
-    tenant_id: String(row.tenant_id),
-    source: String(row.source),
-    title: String(row.title),
-    url: row.url === null ? null : String(row.url),
-    format: String(row.format) as DocumentFormat,
-    passage_count: Number(row.passage_count),
-    content_hash: String(row.content_hash),
-    created_at: String(row.created_at),
-    updated_at: String(row.updated_at),
-  };
-}
-
-function toPassage(row: Row): PassageRecord {
-  return {
-    id: String(row.id),
-    document_id: String(row.document_id),
-    ordinal: Number(row.ordinal),
-    heading: String(row.heading),
-    text: String(row.text),
-  };
 }
