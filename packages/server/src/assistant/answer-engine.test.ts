@@ -157,6 +157,13 @@ describe('answer engine with an LLM', () => {
     expect(sent).not.toContain(knowledgeCanary);
   });
 
+  it("records a tenant's own model as the responder", async () => {
+    const tenant = await tenantWith({ llm_model: 'tenant-model' });
+    const reply = await ask(tenant, 'When do you open?');
+    expect(reply.metadata.responder).toBe('llm:tenant-model');
+    expect(fake.chatRequests().at(-1)?.body?.model).toBe('tenant-model');
+  });
+
   it('uses the knowledge-base responder for a tenant that turns the LLM off', async () => {
     const tenant = await tenantWith({ llm_provider: 'none' });
     const before = fake.chatRequests().length;

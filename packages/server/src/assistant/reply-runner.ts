@@ -25,8 +25,11 @@ import type { HandoffReason, Responder } from './responder.ts';
 /** Messages of history a responder sees. */
 const HISTORY_WINDOW = 20;
 
-/** The responder for a tenant, and whether its replies spend LLM tokens (the budget applies). */
-export type ResponderChoice = { responder: Responder; metered: boolean };
+/**
+ * The responder for a tenant, whether its replies spend LLM tokens (the budget applies), and the
+ * name recorded with them when it is not the responder's own (a tenant's own LLM model).
+ */
+export type ResponderChoice = { responder: Responder; metered: boolean; name?: string };
 
 export interface ReplyRunnerOptions {
   store: Store;
@@ -121,8 +124,9 @@ export class ReplyRunner {
       metered: choice.metered,
       visitorMessagesPerMinute: this.#options.visitorMessagesPerMinute,
     });
-    const responder = refusal ? cannedResponder(refusal.text, refusal.reason) : choice.responder;
-    return this.#stream(tenant, chat, question, responder, choice.metered && !refusal);
+    if (refusal)
+      return this.#stream(tenant, chat, question, cannedResponder(refusal.text, refusal.reason), false);
+    return this.#stream(tenant, chat, question, choice.responder, choice.metered, choice.name);
   }
 
   async #stream(
@@ -131,6 +135,7 @@ export class ReplyRunner {
     question: MessageRecord,
     responder: Responder,
     metered: boolean,
+    name = responder.name,
   ): Promise<MessageRecord | undefined> {
     const { store, bus, log } = this.#options;
     const channel = chatChannel(chat.tenant_id, chat.id);
@@ -143,7 +148,7 @@ export class ReplyRunner {
       chat_id: chat.id,
       role: 'assistant',
       content: '',
-      metadata: { responder: responder.name, in_reply_to: question.id },
+      metadata: { responder: name, in_reply_to: question.id },
       status: 'streaming',
     });
     if (!started) return undefined;

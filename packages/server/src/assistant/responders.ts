@@ -10,6 +10,7 @@ import type { KnowledgeStore } from '../storage/knowledge-store.ts';
 import type { Tenant } from '../storage/store.ts';
 import { recognizeIntent } from './intents.ts';
 import { KnowledgeResponder } from './knowledge-responder.ts';
+import { effectiveLlm } from './llm-model.ts';
 import { LlmResponder } from './llm-responder.ts';
 import type { ResponderChoice } from './reply-runner.ts';
 import type { Responder } from './responder.ts';
@@ -33,6 +34,7 @@ export class Responders {
   readonly #knowledge: KnowledgeResponder;
   readonly #llm: LlmResponder;
   readonly #defaultProvider: LlmConfig['provider'];
+  readonly #llmConfig: LlmConfig;
   readonly #log: FastifyBaseLogger;
   #state: WarmUpState = 'warming';
   #timer: NodeJS.Timeout | undefined;
@@ -43,6 +45,7 @@ export class Responders {
     this.#knowledge = new KnowledgeResponder({ retriever: options.knowledge });
     this.#llm = new LlmResponder({ retriever: options.knowledge, config: options.llm, log: options.log });
     this.#defaultProvider = options.llm.provider;
+    this.#llmConfig = options.llm;
     this.#log = options.log;
   }
 
@@ -57,7 +60,8 @@ export class Responders {
     if (provider === 'none' || recognizeIntent(message) === 'handoff') {
       return { responder: this.#knowledge, metered: false };
     }
-    return { responder: this.#llm, metered: true };
+    const { model } = effectiveLlm(this.#llmConfig, tenant.assistant);
+    return { responder: this.#llm, metered: true, name: `llm:${model ?? 'unset'}` };
   }
 
   /** The responder of a tenant with no settings of its own. */
