@@ -16,8 +16,6 @@ import { contentHash, newId, now, toDocument, toPassage } from '../records.ts';
 import { fts5Query, searchTerms } from '../search-terms.ts';
 import { immediateTransaction } from './transaction.ts';
 
-type Row = Record<string, unknown>;
-
 /**
  * bm25() column weights for (title, heading, text): a word in the document's title or the
  * passage's headings says more about what the passage is about than the same word in its body.
