@@ -12,6 +12,7 @@ import type { Dirent } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join, relative, resolve, sep } from 'node:path';
 import type { DocumentFormat } from '@miptech/protocol';
+import { type Fetched, fetchText, tooLarge } from './fetch-text.ts';
 import { decodeEntities } from './parse-html.ts';
 import { isHttpUrl } from './prepare-document.ts';
 
@@ -160,8 +161,6 @@ function describeFileError(error: unknown): string {
   return (error as Error).message;
 }
 
-type Fetched = { ok: true; url: string; contentType: string; body: string } | { ok: false; reason: string };
-
 async function* loadUrl(input: string, settings: Settings): AsyncGenerator<LoadedSource> {
   const fetched = await fetchText(input, settings);
   if (!fetched.ok) {
@@ -273,75 +272,4 @@ async function* mapInOrder<Item, Result>(
     if (next < items.length) startNext();
     yield value;
   }
-}
-
-/** GETs a URL as text within the time and size limits; never throws. */
-async function fetchText(url: string, settings: Settings): Promise<Fetched> {
-  try {
-    // The signal covers the body too: a server that sends headers and then stalls still times out.
-    const response = await settings.fetch(url, {
-      signal: AbortSignal.timeout(settings.timeoutMs),
-      redirect: 'follow',
-      headers: {
-        accept: 'text/html, text/markdown, text/plain;q=0.9, application/xml;q=0.8, */*;q=0.1',
-        'user-agent': 'MIPTech-Knowledge-Ingest/1.0',
-      },
-    });
-    if (!response.ok) {
-      await response.body?.cancel();
-      return { ok: false, reason: `HTTP ${response.status} ${response.statusText}`.trim() };
-    }
-    const bytes = await readCapped(response, settings.maxBytes);
-    if (!bytes) return { ok: false, reason: tooLarge(settings.maxBytes) };
-    const contentType = response.headers.get('content-type') ?? '';
-    const finalUrl = new URL(response.url || url);
-    finalUrl.hash = '';
-    return {
-      ok: true,
-      url: finalUrl.href,
-      contentType: contentType.split(';')[0]?.trim().toLowerCase() ?? '',
-      body: decodeBody(bytes, contentType),
-    };
-  } catch (error) {
-    return { ok: false, reason: describeFetchError(error, settings.timeoutMs) };
-  }
-}
-
-/** The body, or undefined as soon as it passes `maxBytes` (the rest is never downloaded). */
-async function readCapped(response: Response, maxBytes: number): Promise<Uint8Array | undefined> {
-  if (Number(response.headers.get('content-length') ?? '0') > maxBytes) {
-    await response.body?.cancel();
-    return undefined;
-  }
-  if (!response.body) return new Uint8Array();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for await (const chunk of response.body) {
-    total += chunk.byteLength;
-    // Leaving the loop cancels the stream, and with it the download.
-    if (total > maxBytes) return undefined;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
-}
-
-function decodeBody(bytes: Uint8Array, contentType: string): string {
-  const charset = /charset\s*=\s*"?([\w-]+)/i.exec(contentType)?.[1] ?? 'utf-8';
-  try {
-    return new TextDecoder(charset).decode(bytes);
-  } catch {
-    return new TextDecoder('utf-8').decode(bytes);
-  }
-}
-
-function describeFetchError(error: unknown, timeoutMs: number): string {
-  const failure = error as Error & { cause?: { code?: string; message?: string } };
-  if (failure.name === 'TimeoutError' || failure.name === 'AbortError') {
-    return `timed out after ${timeoutMs / 1000} s`;
-  }
-  return failure.cause?.code ?? failure.cause?.message ?? failure.message;
-}
-
-function tooLarge(maxBytes: number): string {
-  return `larger than ${maxBytes / 1_000_000} MB`;
 }
