@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ANY_ROLE, MANAGERS } from '../../auth/access.ts';
-import { prepareDocument } from '../../knowledge/prepare-document.ts';
+import { EmptyDocumentError, prepareDocument } from '../../knowledge/prepare-document.ts';
 import type { KnowledgeStore } from '../../storage/knowledge-store.ts';
 import { tenantOf } from '../../tenancy/require-tenant.ts';
 import { ApiError } from '../api-error.ts';
@@ -63,9 +63,10 @@ export async function knowledgeRoutes(
       try {
         prepared = prepareDocument({ tenant_id: tenantOf(request).id, ...request.body });
       } catch (error) {
-        throw new ApiError('document_empty', (error as Error).message);
+        // Only "no text to index" is the client's mistake; anything else is ours and stays a 500.
+        if (error instanceof EmptyDocumentError) throw new ApiError('document_empty', error.message);
+        throw error;
       }
-      if (prepared.passages.length === 0) throw new ApiError('document_empty');
       const { document, outcome } = await knowledge.upsertDocument(prepared);
       return reply.status(outcome === 'created' ? 201 : 200).send({ ...document, outcome });
     },
