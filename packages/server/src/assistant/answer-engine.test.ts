@@ -173,6 +173,36 @@ describe('answer engine with an LLM', () => {
     expect(fake.chatRequests()).toHaveLength(before);
   });
 
+  it('keeps assistant settings from PATCH /tenant: merged, null removes, the key write-only, impossible LLMs refused', async () => {
+    const owner = await platform.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/register',
+      headers: { 'x-tenant-id': 'miptech-company' },
+      payload: { email: 'owner@settings.example', password: 'correct horse battery staple 42' },
+    });
+    const patch = (assistant: Record<string, unknown>) =>
+      platform.app.inject({
+        method: 'PATCH',
+        url: '/api/v1/tenant',
+        headers: { 'x-tenant-id': 'miptech-company', authorization: `Bearer ${owner.json().access_token}` },
+        payload: { assistant },
+      });
+    const set = await patch({ persona: 'Mia', daily_token_budget: 100, llm_api_key: 'tenant-secret-key' });
+    expect(set.statusCode).toBe(200);
+    expect(set.json().assistant).toEqual({ persona: 'Mia', daily_token_budget: 100, llm_api_key_set: true });
+    expect(set.body).not.toContain('tenant-secret-key');
+    const removed = await patch({ persona: null });
+    expect(removed.json().assistant).toEqual({ daily_token_budget: 100, llm_api_key_set: true });
+    // Another provider does not inherit the platform's model: with none of its own it could never answer.
+    const impossible = await patch({ llm_provider: 'anthropic' });
+    expect(impossible.statusCode).toBe(422);
+    expect(impossible.json()).toMatchObject({
+      code: 'validation_failed',
+      detail: expect.stringContaining('assistant.llm_model'),
+    });
+    expect((await platform.store.getTenant('miptech-company'))?.assistant).not.toHaveProperty('llm_provider');
+  });
+
   it('hands over on "talk to a human" without asking the model', async () => {
     const tenant = await tenantWith();
     const before = fake.chatRequests().length;

@@ -10,8 +10,9 @@ import {
 } from '@miptech/protocol';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { effectiveLlm } from '../../assistant/llm-model.ts';
 import { ANY_ROLE, MANAGERS } from '../../auth/access.ts';
-import { describeLlmProblem, type LlmConfig } from '../../config.ts';
+import type { LlmConfig } from '../../config.ts';
 import type { Store, Tenant } from '../../storage/store.ts';
 import { tenantOf } from '../../tenancy/require-tenant.ts';
 import type { TenantDirectory } from '../../tenancy/tenant-directory.ts';
@@ -84,12 +85,8 @@ function mergeAssistant(
     else if (value !== undefined) merged[field] = value;
   }
   const settings = merged as AssistantSettings;
-  const provider = settings.llm_provider ?? llm.provider;
-  const problem = describeLlmProblem(
-    provider,
-    settings.llm_base_url ?? llm.baseUrl,
-    settings.llm_model ?? llm.model,
-  );
+  // The same resolution the LLM responder uses, so a setting accepted here is one that can answer.
+  const { problem } = effectiveLlm(llm, settings);
   if (problem) {
     const detail = problem.replace(
       /^LLM_(\w+)/,
