@@ -3,7 +3,7 @@
  * translate HTTP to these calls.
  */
 import { randomUUID } from 'node:crypto';
-import { type ChatContext, MAX_MESSAGE_LENGTH } from '@miptech/protocol';
+import { type ChatContext, MAX_MESSAGE_LENGTH, type MessageRole } from '@miptech/protocol';
 import { ApiError } from '../http/api-error.ts';
 import type {
   ChatQuery,
@@ -82,6 +82,32 @@ export class ChatService {
     input: VisitorMessageInput,
   ): Promise<{ message: MessageRecord; created: boolean }> {
     if (input.role !== undefined && input.role !== 'user') throw new ApiError('role_not_allowed');
+    return this.#append(tenantId, chatId, { ...input, role: 'user' });
+  }
+
+  /**
+   * Stores a message from the platform (`system`: a handoff, an operator joining) or from an
+   * operator (`human`), and tells the listeners like any other message.
+   */
+  async postStaffMessage(
+    tenantId: string,
+    chatId: string,
+    input: { role: 'system' | 'human'; content: string; metadata?: Record<string, unknown> },
+  ): Promise<MessageRecord> {
+    return (await this.#append(tenantId, chatId, input)).message;
+  }
+
+  /** The rules every message meets (trimmed, 1 to 4000 characters, bounded metadata), then the append. */
+  async #append(
+    tenantId: string,
+    chatId: string,
+    input: {
+      role: MessageRole;
+      content: string;
+      metadata?: Record<string, unknown> | undefined;
+      client_message_id?: string | undefined;
+    },
+  ): Promise<{ message: MessageRecord; created: boolean }> {
     const content = input.content.trim();
     if (content.length === 0) throw new ApiError('message_empty');
     if (content.length > MAX_MESSAGE_LENGTH) {
@@ -95,7 +121,7 @@ export class ChatService {
     const result = await this.#store.appendMessage({
       tenant_id: tenantId,
       chat_id: chatId,
-      role: 'user',
+      role: input.role,
       content,
       metadata,
       client_message_id: input.client_message_id ?? null,
@@ -103,32 +129,6 @@ export class ChatService {
     if (!result) throw chatNotFound();
     if (result.created) this.#notify(result.message, tenantId);
     return result;
-  }
-
-  /**
-   * Stores a message from the platform (`system`: a handoff, an operator joining) or from an
-   * operator (`human`), and tells the listeners like any other message.
-   */
-  async postStaffMessage(
-    tenantId: string,
-    chatId: string,
-    input: { role: 'system' | 'human'; content: string; metadata?: Record<string, unknown> },
-  ): Promise<MessageRecord> {
-    const content = input.content.trim();
-    if (content.length === 0) throw new ApiError('message_empty');
-    if (content.length > MAX_MESSAGE_LENGTH) throw new ApiError('message_too_long');
-    const metadata = input.metadata ?? {};
-    assertJsonSize('body.metadata', metadata);
-    const result = await this.#store.appendMessage({
-      tenant_id: tenantId,
-      chat_id: chatId,
-      role: input.role,
-      content,
-      metadata,
-    });
-    if (!result) throw chatNotFound();
-    this.#notify(result.message, tenantId);
-    return result.message;
   }
 
   async listMessages(
