@@ -34,18 +34,20 @@ export class Handoff {
     this.#bus = options.bus;
   }
 
-  /** The assistant (or the visitor) asks for a human; nothing happens unless the chat is `active`. */
-  async request(tenantId: string, chatId: string, reason: HandoffReason): Promise<boolean> {
+  /**
+   * The assistant (or the visitor) asks for a human; nothing changes unless the chat is `active`.
+   * Returns the chat as it is afterwards; undefined when it is not the tenant's.
+   */
+  async request(tenantId: string, chatId: string, reason: HandoffReason): Promise<ChatRecord | undefined> {
     const result = await this.#store.updateChatStatus(tenantId, chatId, {
       status: 'waiting_for_human',
       from: ['active'],
     });
-    if (!result?.changed) return false;
-    await this.#announce(result.chat, 'A member of the team has been asked to join the chat.', {
+    if (!result?.changed) return result?.chat;
+    return this.#announce(result.chat, 'A member of the team has been asked to join the chat.', {
       event: 'handoff_requested',
       reason,
     });
-    return true;
   }
 
   /** An operator takes the chat: the assistant stops, including a reply in progress. */

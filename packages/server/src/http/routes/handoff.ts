@@ -53,8 +53,7 @@ export async function handoffRoutes(
     async (request) => {
       const tenant = tenantOf(request);
       const chat = await chats.getChat(tenant.id, request.params.chat_id, visitorIdOf(request));
-      await handoff.request(tenant.id, chat.id, 'requested');
-      return toWireChat(await chats.getChat(tenant.id, chat.id));
+      return toWireChat((await handoff.request(tenant.id, chat.id, 'requested')) ?? chat);
     },
   );
 
