@@ -178,6 +178,7 @@ export async function buildApp(options: AppOptions): Promise<Platform> {
   const replies = responders
     ? new ReplyRunner({
         store,
+        tenants,
         bus,
         handoff,
         select: (tenant, message) => responders.select(tenant, message),

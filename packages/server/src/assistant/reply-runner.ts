@@ -19,6 +19,7 @@ import type { Handoff } from '../chat/handoff.ts';
 import type { Bus } from '../realtime/bus.ts';
 import { asChatEvent, type ChatEvent, chatChannel } from '../realtime/chat-events.ts';
 import type { ChatRecord, MessageRecord, MessageStatus, Store, Tenant } from '../storage/store.ts';
+import type { TenantDirectory } from '../tenancy/tenant-directory.ts';
 import { cannedResponder, refusalFor, usageDay } from './reply-guards.ts';
 import type { HandoffReason, Responder } from './responder.ts';
 
@@ -33,6 +34,8 @@ export type ResponderChoice = { responder: Responder; metered: boolean; name?: s
 
 export interface ReplyRunnerOptions {
   store: Store;
+  /** Tenants and their assistant settings, cached: read on every reply. */
+  tenants: TenantDirectory;
   bus: Bus;
   handoff: Handoff;
   /** Picks the responder for a tenant (its settings may name an LLM) and a visitor's message. */
@@ -111,7 +114,10 @@ export class ReplyRunner {
 
   async #answer(tenantId: string, chatId: string, question: MessageRecord) {
     const { store, handoff, select } = this.#options;
-    const [tenant, found] = await Promise.all([store.getTenant(tenantId), store.getChat(tenantId, chatId)]);
+    const [tenant, found] = await Promise.all([
+      this.#options.tenants.get(tenantId),
+      store.getChat(tenantId, chatId),
+    ]);
     if (!tenant || !found) return undefined;
     const chat = found.status === 'closed' ? await handoff.reopen(tenantId, chatId) : found;
     // While a human has the chat, the assistant stays silent.
