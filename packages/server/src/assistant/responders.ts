@@ -33,7 +33,6 @@ export class Responders {
   readonly #fixed: Responder | undefined;
   readonly #knowledge: KnowledgeResponder;
   readonly #llm: LlmResponder;
-  readonly #defaultProvider: LlmConfig['provider'];
   readonly #llmConfig: LlmConfig;
   readonly #log: FastifyBaseLogger;
   #state: WarmUpState = 'warming';
@@ -44,7 +43,6 @@ export class Responders {
     this.#fixed = options.fixed;
     this.#knowledge = new KnowledgeResponder({ retriever: options.knowledge });
     this.#llm = new LlmResponder({ retriever: options.knowledge, config: options.llm, log: options.log });
-    this.#defaultProvider = options.llm.provider;
     this.#llmConfig = options.llm;
     this.#log = options.log;
   }
@@ -56,7 +54,7 @@ export class Responders {
    */
   select(tenant: Tenant, message: string): ResponderChoice {
     if (this.#fixed) return { responder: this.#fixed, metered: false };
-    const provider = tenant.assistant.llm_provider ?? this.#defaultProvider;
+    const provider = tenant.assistant.llm_provider ?? this.#llmConfig.provider;
     if (provider === 'none' || recognizeIntent(message) === 'handoff') {
       return { responder: this.#knowledge, metered: false };
     }
@@ -66,7 +64,7 @@ export class Responders {
 
   /** The responder of a tenant with no settings of its own. */
   get default(): Responder {
-    return this.#fixed ?? (this.#defaultProvider === 'none' ? this.#knowledge : this.#llm);
+    return this.#fixed ?? (this.#llmConfig.provider === 'none' ? this.#knowledge : this.#llm);
   }
 
   get state(): WarmUpState {
