@@ -10,6 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ScriptedResponder } from '../packages/server/src/assistant/scripted-responder.ts';
 import { createTestApp, DEMO, type TestPlatform } from '../packages/server/src/testing/test-app.ts';
 import { seedBlock } from './support/seed-document.ts';
 
@@ -75,7 +76,7 @@ describe('the seed WebSocket manager (src/services/websocketManager.js), unchang
   };
 
   beforeAll(async () => {
-    platform = await createTestApp();
+    platform = await createTestApp({ app: { responder: new ScriptedResponder({ delayMs: 1 }) } });
     await platform.app.listen({ port: 0, host: '127.0.0.1' });
     const address = platform.app.server.address();
     if (!address || typeof address === 'string') throw new Error('The server is not listening on TCP');
@@ -114,7 +115,7 @@ describe('the seed WebSocket manager (src/services/websocketManager.js), unchang
     expect(readFileSync(FIXTURE, 'utf8')).toBe(fromSeed);
   });
 
-  it('connects, authenticates, joins its session chat and receives a message posted over REST', async () => {
+  it("connects, authenticates, joins its session's newest chat and receives the reply, not its own message", async () => {
     // As the seed's useChat does: start the chat over REST, then connect with its session.
     const sessionId = `session_${randomUUID()}`;
     const chat = await createChat({ session_id: sessionId, visitor_id: 'visitor_ws' });
@@ -145,15 +146,20 @@ describe('the seed WebSocket manager (src/services/websocketManager.js), unchang
     // The gateway joined the session's chat for it.
     expect(await seen('joined')).toMatchObject({ chat_id: chat.id, seq: 0, recovered: true });
 
-    const posted = await postMessage(chat.id, 'Hello over REST, heard over WebSocket');
+    const posted = await postMessage(chat.id, 'Hello over REST');
     const delivered = await seen('chat_message', (data) => data.chat_id === chat.id);
-    // What the seed's useChat reads: `data.message`, spread into its message list.
+    // What the seed's useChat reads: `data.message`, spread into its message list. The visitor's
+    // own message is not echoed to a session-only socket (its page shows it already): the first
+    // chat_message is the complete reply.
     expect(delivered).toMatchObject({
       type: 'chat_message',
       chat_id: chat.id,
-      seq: posted.seq,
-      message: { id: posted.id, role: 'user', content: 'Hello over REST, heard over WebSocket' },
+      seq: posted.seq + 1,
+      message: { role: 'assistant', status: 'complete', content: 'You said: Hello over REST' },
     });
+    expect((delivered.message as Frame).metadata).toMatchObject({ in_reply_to: posted.id });
+    const messagesSeen = events.filter((entry) => entry.event === 'chat_message');
+    expect(messagesSeen.map((entry) => (entry.data.message as Frame).role)).toEqual(['assistant']);
     expect(events.filter((entry) => entry.event === 'error')).toEqual([]);
     for (const [event, listener] of listeners) manager.off(event, listener);
   });
@@ -192,19 +198,22 @@ describe('the seed WebSocket manager (src/services/websocketManager.js), unchang
 
     const first = await postMessage(chat.id, 'first');
     const second = await postMessage(chat.id, 'second');
+    // A socket that names its chat gets the visitor's own messages too (each with its reply).
     const delivered = await eventually('both messages', () => {
-      const messages = frames.filter((item) => item.type === 'chat_message');
+      const messages = frames.filter(
+        (item) => item.type === 'chat_message' && (item.message as Frame).role === 'user',
+      );
       return messages.length >= 2 ? messages : undefined;
     });
     expect(delivered).toEqual([
       expect.objectContaining({
         chat_id: chat.id,
-        seq: 1,
+        seq: first.seq,
         message: expect.objectContaining({ id: first.id, content: 'first' }),
       }),
       expect.objectContaining({
         chat_id: chat.id,
-        seq: 2,
+        seq: second.seq,
         message: expect.objectContaining({ id: second.id, content: 'second' }),
       }),
     ]);

@@ -112,14 +112,33 @@ export const PostMessageQuery = z.object({
 export type PostMessageQuery = z.infer<typeof PostMessageQuery>;
 
 /**
- * `POST /api/v1/chat/{id}/messages` answer: the stored message; with `wait=true`, the assistant's
- * reply (so `content` is the answer) with the stored visitor message in `user_message`. When the
- * assistant does not answer (a human has the chat), it is the visitor's message itself.
+ * `POST /api/v1/chat/{id}/messages` answer in full: the stored message; with `wait=true`, the
+ * assistant's reply (so `content` is the answer) with the stored visitor message in
+ * `user_message`. When the assistant does not answer (a human has the chat), it is the visitor's
+ * message itself.
  */
 export const PostedMessage = Message.extend({
   user_message: Message.optional().describe('With wait=true: the visitor message that was stored'),
 });
 export type PostedMessage = z.infer<typeof PostedMessage>;
+
+/**
+ * `POST /api/v1/chat/{id}/messages` answer by default (RFC 7240 `return=minimal`): where the
+ * message was stored, without its `content` or `metadata`. The client already has the text it
+ * sent; a client that wants the stored message back sends `Prefer: return=representation` or a
+ * `client_message_id` (an SDK reconciling its outbox). See docs/decisions/010.
+ */
+export const MessageReceipt = Message.pick({
+  id: true,
+  chat_id: true,
+  seq: true,
+  role: true,
+  status: true,
+  client_message_id: true,
+  created_at: true,
+  updated_at: true,
+});
+export type MessageReceipt = z.infer<typeof MessageReceipt>;
 
 /** `GET /api/v1/chat/{id}/messages` query. */
 export const ListMessagesQuery = z.object({

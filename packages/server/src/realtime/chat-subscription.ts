@@ -29,6 +29,12 @@ export interface ChatSubscriptionOptions {
   send: (frame: ServerFrame) => void;
   /** This connection's id: its own typing frames are not echoed back. */
   connectionId: string;
+  /**
+   * Send the visitor's own messages as `chat_message` (default). A seed-style socket that only
+   * named its session gets `false`: its client shows its own bubble already and appends every
+   * `chat_message` it receives (decision 010). Its seq still advances past them.
+   */
+  echoVisitorMessages?: boolean;
 }
 
 export class ChatSubscription {
@@ -203,6 +209,7 @@ export class ChatSubscription {
     const { send, chatId, stream } = this.#options;
     const wasInProgress = this.#inProgress.delete(message.seq);
     this.#lastSeq = Math.max(this.#lastSeq, message.seq);
+    if (message.role === 'user' && this.#options.echoVisitorMessages === false) return;
     if (wasInProgress && stream) send({ type: 'response_end', chat_id: chatId, seq: message.seq, message });
     else send({ type: 'chat_message', chat_id: chatId, seq: message.seq, message });
   }

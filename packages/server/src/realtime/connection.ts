@@ -100,8 +100,16 @@ export class Connection {
     socket.send(JSON.stringify(frame));
   }
 
-  /** Joins a chat on the connection's behalf (also used for `chat_id` in the URL). */
-  async join(chatId: string, sinceSeq: number | undefined, stream: boolean): Promise<void> {
+  /**
+   * Joins a chat on the connection's behalf (also used for `chat_id` in the URL and the session
+   * auto-join, which passes `echoVisitorMessages: false`).
+   */
+  async join(
+    chatId: string,
+    sinceSeq: number | undefined,
+    stream: boolean,
+    { echoVisitorMessages = true }: { echoVisitorMessages?: boolean } = {},
+  ): Promise<void> {
     const { store, tenant, hub } = this.#options;
     const chat = await store.getChat(tenant.id, chatId);
     if (!chat || !this.#mayAccess(chat.visitor_id)) {
@@ -121,6 +129,7 @@ export class Connection {
       stream,
       send: (frame) => this.send(frame),
       connectionId: this.id,
+      echoVisitorMessages,
     });
     const leave = await hub.add(chatChannel(tenant.id, chatId), subscription);
     // Read the newest seq again now that events reach the subscription: a message committed

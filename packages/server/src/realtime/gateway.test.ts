@@ -36,6 +36,62 @@ describe('WebSocket gateway', () => {
     socket.close();
   });
 
+  it("joins a session-only socket to the session's newest chat, without echoing the visitor's messages", async () => {
+    const session = `session-${Date.now()}`;
+    const post = (chatId: string, content: string) =>
+      platform.app.inject({
+        method: 'POST',
+        url: `/api/v1/chat/${chatId}/messages`,
+        headers: DEMO,
+        payload: { content },
+      });
+    const startChat = async () =>
+      (
+        await platform.app.inject({
+          method: 'POST',
+          url: '/api/v1/chat',
+          headers: DEMO,
+          payload: { session_id: session },
+        })
+      ).json();
+    // Two tabs of the seed app: each starts its chat, then connects with the session only.
+    const firstChat = await startChat();
+    const firstTab = new TestSocket(`${base}/api/v1/ws?tenant_id=miptech-company&session_id=${session}`);
+    await firstTab.waitFor((frame) => frame.type === 'joined');
+    const secondChat = await startChat();
+    const secondTab = new TestSocket(`${base}/api/v1/ws?tenant_id=miptech-company&session_id=${session}`);
+    expect(await secondTab.waitFor((frame) => frame.type === 'joined')).toMatchObject({
+      chat_id: secondChat.id,
+    });
+    // A client that joins explicitly still gets the echo (multi-tab sync of one chat needs it).
+    const joiner = new TestSocket(`${base}/api/v1/ws?tenant_id=miptech-company`);
+    await joiner.opened;
+    joiner.send({ type: 'join', chat_id: firstChat.id });
+    await joiner.waitFor((frame) => frame.type === 'joined');
+
+    await post(firstChat.id, 'first tab asks');
+    await post(secondChat.id, 'second tab asks');
+    const firstReply = await firstTab.waitFor(
+      (frame) => frame.type === 'chat_message' && (frame.message as { role: string }).role === 'assistant',
+    );
+    expect(firstReply).toMatchObject({ chat_id: firstChat.id, seq: 2 });
+    await secondTab.waitFor((frame) => frame.type === 'chat_message');
+    await joiner.waitFor((frame) => frame.type === 'chat_message' && frame.seq === 2);
+
+    const chatMessages = (socket: TestSocket) =>
+      socket.frames
+        .filter((frame) => frame.type === 'chat_message')
+        .map((frame) => [frame.chat_id, (frame.message as { role: string }).role]);
+    expect(firstTab.frames.filter((frame) => frame.type === 'joined')).toHaveLength(1);
+    expect(chatMessages(firstTab)).toEqual([[firstChat.id, 'assistant']]);
+    expect(chatMessages(secondTab)).toEqual([[secondChat.id, 'assistant']]);
+    expect(chatMessages(joiner)).toEqual([
+      [firstChat.id, 'user'],
+      [firstChat.id, 'assistant'],
+    ]);
+    for (const socket of [firstTab, secondTab, joiner]) socket.close();
+  });
+
   it('refuses an unknown tenant with a close code and a reason', async () => {
     const socket = new TestSocket(`${base}/api/v1/ws?tenant_id=nobody-here`);
     expect(await socket.closed).toMatchObject({ code: 4404, reason: expect.stringContaining('nobody-here') });

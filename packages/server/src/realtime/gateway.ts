@@ -111,19 +111,22 @@ export async function gatewayRoutes(app: FastifyInstance, options: GatewayOption
     early.stop();
     const stream = query.stream === 'true' || query.stream === '1';
     const sinceSeq = /^\d{1,9}$/.test(query.since_seq ?? '') ? Number(query.since_seq) : undefined;
-    const joinOrTell = (chatId: string, since?: number) =>
-      connection.join(chatId, since, stream).catch((error) => {
+    const joinOrTell = (chatId: string, since?: number, echoVisitorMessages = true) =>
+      connection.join(chatId, since, stream, { echoVisitorMessages }).catch((error) => {
         const code = error instanceof ApiError ? error.code : 'internal_error';
         connection.send({ type: 'error', code, detail: (error as Error).message, chat_id: chatId });
       });
     if (query.chat_id) {
       await joinOrTell(query.chat_id.slice(0, 128), sinceSeq);
     } else if (sessionId) {
-      // The seed's WebSocketManager names only its session: join that session's chats.
+      // The seed's WebSocketManager names only its session, right after creating its chat: join
+      // that newest chat only (each tab of the seed app has its own chat in the same session),
+      // without echoing the visitor's messages, which the seed's page shows already (decision 010).
       const { items } = await store.listChats(tenant.id, { session_id: sessionId, limit: 20 });
-      for (const chat of items)
-        if (principal.kind !== 'visitor' || chat.visitor_id === principal.visitor_id)
-          await joinOrTell(chat.id);
+      const newest = items.find(
+        (chat) => principal.kind !== 'visitor' || chat.visitor_id === principal.visitor_id,
+      );
+      if (newest) await joinOrTell(newest.id, undefined, false);
     }
   }
 

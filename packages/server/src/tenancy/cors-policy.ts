@@ -19,7 +19,14 @@ const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 const BASE_OPTIONS: FastifyCorsOptions = {
   methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
-  allowedHeaders: ['Content-Type', 'Authorization', 'X-Request-ID', 'User-Agent', ...TENANT_HEADERS],
+  allowedHeaders: [
+    'Content-Type',
+    'Authorization',
+    'X-Request-ID',
+    'User-Agent',
+    'Prefer',
+    ...TENANT_HEADERS,
+  ],
   exposedHeaders: ['X-Request-ID', 'Retry-After'],
   credentials: true,
   maxAge: 600,

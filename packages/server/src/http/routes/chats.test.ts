@@ -109,18 +109,38 @@ describe('chats', () => {
 });
 
 describe('messages', () => {
-  it('stores a message with seq and echoes what the seed client sent', async () => {
+  const seedPost = {
+    content: '  Hello there  ',
+    role: 'user',
+    metadata: {
+      timestamp: '2026-11-22T10:00:00.000Z',
+      page_url: 'https://x.example/',
+      tenant_id: 'miptech-company',
+    },
+  };
+
+  it('answers what the seed client sends with a receipt: where it was stored, not its text again', async () => {
     const id = await newChat();
-    const response = await request('POST', `/api/v1/chat/${id}/messages`, {
-      content: '  Hello there  ',
-      role: 'user',
-      metadata: {
-        timestamp: '2026-11-22T10:00:00.000Z',
-        page_url: 'https://x.example/',
-        tenant_id: 'miptech-company',
-      },
+    const response = await request('POST', `/api/v1/chat/${id}/messages`, seedPost);
+    expect(response.statusCode).toBe(200);
+    const receipt = response.json();
+    // The seed's useChat shows any answer with a `content` as the assistant's reply.
+    expect(receipt).not.toHaveProperty('content');
+    expect(receipt).not.toHaveProperty('metadata');
+    expect(receipt).toMatchObject({ chat_id: id, role: 'user', seq: 1, status: 'complete' });
+    const [stored] = (await request('GET', `/api/v1/chat/${id}/messages`)).json().items;
+    expect(stored).toMatchObject({ id: receipt.id, content: 'Hello there' });
+    expect(stored.metadata.page_url).toBe('https://x.example/');
+  });
+
+  it('returns the stored message with Prefer: return=representation, and says so', async () => {
+    const id = await newChat();
+    const response = await request('POST', `/api/v1/chat/${id}/messages`, seedPost, {
+      ...DEMO,
+      prefer: 'return=representation',
     });
     expect(response.statusCode).toBe(200);
+    expect(response.headers['preference-applied']).toBe('return=representation');
     expect(response.json()).toMatchObject({
       chat_id: id,
       role: 'user',
@@ -129,6 +149,15 @@ describe('messages', () => {
       client_message_id: null,
     });
     expect(response.json().metadata.page_url).toBe('https://x.example/');
+  });
+
+  it('returns the stored message to a client that sends a client_message_id', async () => {
+    const id = await newChat();
+    const response = await request('POST', `/api/v1/chat/${id}/messages`, {
+      ...seedPost,
+      client_message_id: 'c-full',
+    });
+    expect(response.json()).toMatchObject({ content: 'Hello there', client_message_id: 'c-full' });
   });
 
   it('stores a resent client_message_id once and says it replayed', async () => {
@@ -169,6 +198,7 @@ describe('messages', () => {
     const id = await newChat();
     const response = await request('POST', `/api/v1/chat/${id}/messages`, {
       content: ` ${'y'.repeat(4000)} `,
+      client_message_id: 'c-4000',
     });
     expect(response.statusCode).toBe(200);
     expect(response.json().content).toHaveLength(4000);

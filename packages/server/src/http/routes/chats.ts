@@ -12,6 +12,7 @@ import {
   CreatedChat,
   ListMessagesQuery,
   MessagePage,
+  MessageReceipt,
   PostedMessage,
   PostMessageBody,
   PostMessageQuery,
@@ -42,6 +43,30 @@ export const toWireChat = (chat: ChatRecord) => ({ ...chat, chat_id: chat.id });
 export function toWirePage(slice: MessageSlice) {
   const last = slice.items.at(-1);
   return { ...slice, next_cursor: slice.has_more && last ? String(last.seq) : null };
+}
+
+/** Where a posted message was stored, without the text the client already has. */
+const toReceipt = (message: MessageReceipt): MessageReceipt => ({
+  id: message.id,
+  chat_id: message.chat_id,
+  seq: message.seq,
+  role: message.role,
+  status: message.status,
+  client_message_id: message.client_message_id,
+  created_at: message.created_at,
+  updated_at: message.updated_at,
+});
+
+/**
+ * Whether the client asked for the stored message back: `Prefer: return=representation`
+ * (RFC 7240), or a `client_message_id`, which only a client reconciling its outbox sends.
+ */
+function wantsRepresentation(request: FastifyRequest, clientMessageId: string | undefined): boolean {
+  if (clientMessageId !== undefined) return true;
+  const prefer = request.headers.prefer;
+  return /(^|[\s,;])return\s*=\s*"?representation"?/i.test(
+    Array.isArray(prefer) ? prefer.join(',') : (prefer ?? ''),
+  );
 }
 
 export interface ChatRouteOptions {
@@ -142,7 +167,7 @@ export async function chatRoutes(app: FastifyInstance, options: ChatRouteOptions
         params: ChatParams,
         querystring: PostMessageQuery,
         body: PostMessageBody,
-        response: { 200: PostedMessage, ...errorResponses },
+        response: { 200: z.union([PostedMessage, MessageReceipt]), ...errorResponses },
       },
     },
     async (request, reply) => {
@@ -155,9 +180,17 @@ export async function chatRoutes(app: FastifyInstance, options: ChatRouteOptions
         request.body,
       );
       if (!created) reply.header('idempotent-replayed', 'true');
-      if (!request.query.wait) return message;
-      const answer = await replies?.replyTo(tenant.id, message.chat_id, message, WAIT_FOR_REPLY_MS);
-      return { ...(answer ?? message), user_message: message };
+      if (request.query.wait) {
+        const answer = await replies?.replyTo(tenant.id, message.chat_id, message, WAIT_FOR_REPLY_MS);
+        return { ...(answer ?? message), user_message: message };
+      }
+      if (wantsRepresentation(request, request.body.client_message_id)) {
+        reply.header('preference-applied', 'return=representation');
+        return message;
+      }
+      // The seed's useChat appends any answer that has a `content` as the assistant's reply, so
+      // echoing the visitor's text here showed it twice (decision 010).
+      return toReceipt(message);
     },
   );
 
