@@ -2,9 +2,26 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['packages/*/src/**/*.test.ts', 'tests/**/*.test.ts'],
     // PostgreSQL tests share one database; each suite works in its own schema, so files may run in parallel.
     testTimeout: 20_000,
     hookTimeout: 30_000,
+    projects: [
+      {
+        extends: true,
+        test: { name: 'node', include: ['packages/*/src/**/*.test.ts', 'tests/**/*.test.ts'] },
+      },
+      {
+        // Real Chromium (Debian's package) driven by playwright-core; the bundles the pages load
+        // are built once by the global set-up and shared by every file, which run in parallel.
+        extends: true,
+        test: {
+          name: 'browser',
+          include: ['e2e/**/*.test.ts'],
+          globalSetup: ['e2e/global-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+    ],
   },
 });

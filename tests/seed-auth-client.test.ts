@@ -15,7 +15,7 @@ import {
 import { seedBlock } from './support/seed-document.ts';
 
 const SEED_DOCUMENT = join(import.meta.dirname, '../../shared/seeds/003_744f3edd6d05ff30.txt');
-const FIXTURE = join(import.meta.dirname, 'fixtures/seed/authClient.js');
+const FIXTURE = join(import.meta.dirname, 'fixtures/seed/src/services/authClient.js');
 const TENANT = 'miptech-company';
 
 /** What the test uses of the seed's class. */

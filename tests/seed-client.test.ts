@@ -11,7 +11,7 @@ import { createTestApp, DEMO, type TestPlatform } from '../packages/server/src/t
 import { seedBlock } from './support/seed-document.ts';
 
 const SEED_DOCUMENT = join(import.meta.dirname, '../../shared/seeds/000_93c44b7478328821.txt');
-const FIXTURE = join(import.meta.dirname, 'fixtures/seed/miptechApi.js');
+const FIXTURE = join(import.meta.dirname, 'fixtures/seed/src/services/miptechApi.js');
 const PAGE_URL = 'http://localhost:3000/';
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 

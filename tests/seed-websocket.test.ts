@@ -19,7 +19,7 @@ import { seedBlock } from './support/seed-document.ts';
 vi.mock('uuid', () => ({ v4: () => randomUUID() }));
 
 const SEED_DOCUMENT = join(import.meta.dirname, '../../shared/seeds/000_93c44b7478328821.txt');
-const FIXTURE = join(import.meta.dirname, 'fixtures/seed/websocketManager.js');
+const FIXTURE = join(import.meta.dirname, 'fixtures/seed/src/services/websocketManager.js');
 const PAGE_URL = 'http://localhost:3000/';
 const TENANT = 'miptech-company';
 
