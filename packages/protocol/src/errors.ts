@@ -50,6 +50,10 @@ export const ERROR_CODES = {
     status: 429,
     detail: 'Too many requests; retry after the number of seconds in Retry-After',
   },
+  too_many_connections: {
+    status: 429,
+    detail: 'Too many open WebSocket connections from this address or for this tenant; retry later',
+  },
   message_empty: { status: 422, detail: 'Message content is empty' },
   message_too_long: { status: 422, detail: 'Message content is longer than 4000 characters' },
   role_not_allowed: { status: 422, detail: 'Visitors may only post messages with role "user"' },

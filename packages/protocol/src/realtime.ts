@@ -17,17 +17,24 @@ export const CLOSE_CODES = {
   going_away: 1001,
   /** A frame larger than 64 KiB. */
   message_too_big: 1009,
+  /** Too many open connections from this address or for this tenant: reconnect later, with backoff. */
+  try_again_later: 1013,
   /** No tenant named, or not a valid tenant id. */
   tenant_invalid: 4400,
-  /** The token is invalid or expired, or missing where production needs one. */
+  /**
+   * The token is invalid or expired, or missing where production needs one; or, on an open
+   * connection, the operator's session ended (logout, password change, removal): log in again.
+   */
   unauthorized: 4401,
   /** The page's origin is not allowed for this tenant, or the tenant is disabled. */
   forbidden: 4403,
   /** No such tenant. */
   tenant_not_found: 4404,
+  /** The operator's role changed: reconnect (the same token works) to continue with the new role. */
+  role_changed: 4409,
   /** The client did not answer pings, or sent nothing for too long. */
   idle_timeout: 4408,
-  /** Too many frames too fast, repeatedly. */
+  /** Too many frames too fast, repeatedly; or too many connections opened from this address lately. */
   rate_limited: 4429,
   /** The client read too slowly: its unsent frames piled up. Reconnect and resume with `since_seq`. */
   slow_consumer: 4413,
@@ -126,4 +133,11 @@ export type ServerFrame =
   | { type: 'chat_status'; chat_id: string; seq: number; status: string }
   | { type: 'snapshot'; chat_id: string; seq: number; messages: Message[] }
   | { type: 'pong'; ts: number | null; server_time: string }
-  | { type: 'error'; code: string; detail: string; chat_id?: string };
+  | {
+      type: 'error';
+      code: string;
+      detail: string;
+      chat_id?: string;
+      /** With `rate_limited` and `too_many_connections`: whole seconds to wait before trying again. */
+      retry_after?: number;
+    };

@@ -42,6 +42,7 @@ import { chatChannel } from './realtime/chat-events.ts';
 import { gatewayRoutes } from './realtime/gateway.ts';
 import { MemoryBus } from './realtime/memory-bus.ts';
 import { RedisBus } from './realtime/redis-bus.ts';
+import { SocketRevocation } from './realtime/socket-revocation.ts';
 import { openStore } from './storage/open-store.ts';
 import type { Store } from './storage/store.ts';
 import { createCorsDelegator } from './tenancy/cors-policy.ts';
@@ -156,8 +157,10 @@ export async function buildApp(options: AppOptions): Promise<Platform> {
     log: app.log,
     openRegistration: config.environment === 'development',
     ...(options.refreshGraceMs !== undefined ? { refreshGraceMs: options.refreshGraceMs } : {}),
+    // Called on requests only, once `revocation` (below, with the bus) exists.
+    announce: (change) => revocation.announce(change),
   });
-  const team = new Team(store);
+  const team = new Team(store, (change) => revocation.announce(change));
   const authenticate = createAuthenticator({ config, store, tokens });
 
   // Realtime: committed messages go on the chat's bus channel; the visitor's get an assistant reply.
@@ -165,6 +168,7 @@ export async function buildApp(options: AppOptions): Promise<Platform> {
     ? await RedisBus.connect({ url: config.redisUrl, log: app.log })
     : new MemoryBus({ log: app.log });
   const hub = new ChannelHub(bus);
+  const revocation = await SocketRevocation.start({ bus, store, log: app.log });
   const handoff = new Handoff({ store, chats, bus });
   const responders =
     options.responder || config.responder !== 'none'
@@ -207,6 +211,7 @@ export async function buildApp(options: AppOptions): Promise<Platform> {
     responders?.stop();
     await replies?.shutdown();
     hub.close();
+    await revocation.close();
     await bus.close();
     redis?.disconnect();
     if (!options.store) await store.close();
@@ -251,6 +256,8 @@ export async function buildApp(options: AppOptions): Promise<Platform> {
     tokens,
     chats,
     hub,
+    revocation,
+    socketCounters: limiters.sockets,
     ...(options.heartbeatIntervalMs ? { heartbeatIntervalMs: options.heartbeatIntervalMs } : {}),
   });
   await app.register(docsRoutes);

@@ -29,6 +29,10 @@ const EnvSchema = z.object({
   MIPTECH_DEMO: z.enum(['true', 'false']).optional(),
   JWT_SECRET: z.string().optional(),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  // WebSocket limits (docs/protocol.md, "Limits"); defaults in DEFAULT_RATE_LIMITS.
+  WS_MAX_CONNECTIONS_PER_IP: z.coerce.number().int().min(1).max(1_000_000).optional(),
+  WS_MAX_CONNECTIONS_PER_TENANT: z.coerce.number().int().min(1).max(10_000_000).optional(),
+  WS_HANDSHAKES_PER_IP_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).optional(),
   RESPONDER: z.enum(['assistant', 'scripted', 'none']).default('assistant'),
   LLM_PROVIDER: LlmProvider.default('none'),
   LLM_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
@@ -66,6 +70,12 @@ export interface RateLimits {
   loginFailuresPerAccount: number;
   /** Failed logins per IP per 15 minutes. */
   loginFailuresPerIp: number;
+  /** Open WebSocket connections per client IP, on one instance (`WS_MAX_CONNECTIONS_PER_IP`). */
+  socketsPerIp: number;
+  /** Open WebSocket connections per tenant, on one instance (`WS_MAX_CONNECTIONS_PER_TENANT`). */
+  socketsPerTenant: number;
+  /** WebSocket handshakes per client IP per minute, on every instance together (`WS_HANDSHAKES_PER_IP_PER_MINUTE`). */
+  socketHandshakesPerIpPerMinute: number;
 }
 
 export const DEFAULT_RATE_LIMITS: RateLimits = {
@@ -78,6 +88,12 @@ export const DEFAULT_RATE_LIMITS: RateLimits = {
   authPerIpPerMinute: 30,
   loginFailuresPerAccount: 5,
   loginFailuresPerIp: 20,
+  // An office behind one NAT address may have many visitors open; one client needs one or two.
+  socketsPerIp: 100,
+  // Per instance: ~5000 idle sockets cost a few hundred MB; a bigger tenant runs more instances.
+  socketsPerTenant: 5000,
+  // Reconnects back off (docs/protocol.md), so 2 a second on average only stops floods.
+  socketHandshakesPerIpPerMinute: 120,
 };
 
 /** The platform's configuration. */
@@ -180,7 +196,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxRetries: values.LLM_MAX_RETRIES,
     },
     trustProxy: parseTrustProxy(values.TRUST_PROXY),
-    rateLimits: { ...DEFAULT_RATE_LIMITS },
+    rateLimits: {
+      ...DEFAULT_RATE_LIMITS,
+      socketsPerIp: values.WS_MAX_CONNECTIONS_PER_IP ?? DEFAULT_RATE_LIMITS.socketsPerIp,
+      socketsPerTenant: values.WS_MAX_CONNECTIONS_PER_TENANT ?? DEFAULT_RATE_LIMITS.socketsPerTenant,
+      socketHandshakesPerIpPerMinute:
+        values.WS_HANDSHAKES_PER_IP_PER_MINUTE ?? DEFAULT_RATE_LIMITS.socketHandshakesPerIpPerMinute,
+    },
   };
 }
 

@@ -12,6 +12,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { ApiError } from '../http/api-error.ts';
 import type { OperatorRecord } from '../storage/account-store.ts';
 import { ConflictError, type Store, type Tenant } from '../storage/store.ts';
+import { type AnnounceAccessChange, announceNowhere } from './access-changes.ts';
 import {
   burnPasswordCheck,
   checkPasswordStrength,
@@ -44,6 +45,8 @@ export interface OperatorAuthOptions {
   openRegistration: boolean;
   /** Overrides {@link REFRESH_REUSE_GRACE_MS}. */
   refreshGraceMs?: number;
+  /** Told when sessions end, so open sockets end with them (see `access-changes.ts`). */
+  announce?: AnnounceAccessChange;
 }
 
 export const publicOperator = ({ password_hash: _, ...operator }: OperatorRecord): PublicOperator => operator;
@@ -68,8 +71,10 @@ export class OperatorAuth {
   readonly #log: FastifyBaseLogger;
   readonly #openRegistration: boolean;
   readonly #graceMs: number;
+  readonly #announce: AnnounceAccessChange;
 
   constructor(options: OperatorAuthOptions) {
+    this.#announce = options.announce ?? announceNowhere;
     this.#store = options.store;
     this.#tokens = options.tokens;
     this.#log = options.log;
@@ -172,12 +177,21 @@ export class OperatorAuth {
     refreshToken: string | undefined,
     sessionId: string | undefined,
   ): Promise<void> {
+    const ended = new Set<string>();
     if (refreshToken) {
       const record = await this.#store.findRefreshToken(hashSecret(refreshToken));
-      if (record && record.tenant_id === tenant.id)
+      if (record && record.tenant_id === tenant.id) {
         await this.#store.revokeSession(tenant.id, record.session_id, 'logout');
+        ended.add(record.operator_id);
+      }
     }
-    if (sessionId) await this.#store.revokeSession(tenant.id, sessionId, 'logout');
+    if (sessionId) {
+      const session = await this.#store.getSession(tenant.id, sessionId);
+      await this.#store.revokeSession(tenant.id, sessionId, 'logout');
+      if (session) ended.add(session.operator_id);
+    }
+    for (const operator_id of ended)
+      await this.#announce({ tenant_id: tenant.id, operator_id, reason: 'logout' });
   }
 
   /** Checks the current password, stores the new one, ends every session, and starts a fresh one. */
@@ -195,6 +209,12 @@ export class OperatorAuth {
       'password_change',
     );
     this.#log.info({ operator_id: operator.id, sessions_ended: ended }, 'password changed; sessions ended');
+    // Before the new session exists, so no socket can have been opened with it yet.
+    await this.#announce({
+      tenant_id: operator.tenant_id,
+      operator_id: operator.id,
+      reason: 'password_change',
+    });
     return this.#startSession(updated);
   }
 
@@ -217,6 +237,7 @@ export class OperatorAuth {
       return this.#issue(operator, sessionId, this.#tokens.refreshTokenFor(successor.id));
     }
     await this.#store.revokeSession(tenant.id, sessionId, 'reuse');
+    await this.#announce({ tenant_id: tenant.id, operator_id: operator.id, reason: 'token_reuse' });
     this.#log.warn(
       { operator_id: operator.id, session_id: sessionId },
       'a rotated refresh token was used again; the session is revoked (possible token theft)',

@@ -12,6 +12,7 @@ import {
   type OperatorRecord,
 } from '../storage/account-store.ts';
 import type { Store } from '../storage/store.ts';
+import { type AnnounceAccessChange, announceNowhere } from './access-changes.ts';
 import { type PublicOperator, publicOperator } from './operator-auth.ts';
 import { mintApiKey, mintInvitationToken } from './tokens.ts';
 
@@ -33,9 +34,12 @@ function assertMayManage(actor: OperatorRecord, target: { role: Role } | undefin
 
 export class Team {
   readonly #store: Store;
+  readonly #announce: AnnounceAccessChange;
 
-  constructor(store: Store) {
+  /** `announce` is told of removals and role changes, so open sockets follow (see `access-changes.ts`). */
+  constructor(store: Store, announce: AnnounceAccessChange = announceNowhere) {
     this.#store = store;
+    this.#announce = announce;
   }
 
   async invite(actor: OperatorRecord, input: { email: string; role: Role }) {
@@ -70,6 +74,8 @@ export class Team {
       this.#store.updateOperator(actor.tenant_id, operatorId, patch),
     );
     if (!updated) throw new ApiError('operator_not_found');
+    if (updated.role !== target.role)
+      await this.#announce({ tenant_id: actor.tenant_id, operator_id: operatorId, reason: 'role_change' });
     return publicOperator(updated);
   }
 
@@ -78,6 +84,7 @@ export class Team {
     assertMayManage(actor, target);
     const removed = await this.#guardLastOwner(() => this.#store.deleteOperator(actor.tenant_id, operatorId));
     if (!removed) throw new ApiError('operator_not_found');
+    await this.#announce({ tenant_id: actor.tenant_id, operator_id: operatorId, reason: 'removed' });
   }
 
   async createApiKey(actor: OperatorRecord, input: { name: string; role: 'admin' | 'agent' }) {

@@ -36,12 +36,16 @@ export interface OperatorClaims {
   operator_id: string;
   /** The login session (refresh-token family) the token was issued under. */
   session_id: string;
+  /** When the token expires, in seconds since the epoch (`exp`); a socket stops trusting it then. */
+  expires_at: number;
 }
 
 /** The claims of a verified visitor token. */
 export interface VisitorClaims {
   tenant_id: string;
   visitor_id: string;
+  /** When the token expires, in seconds since the epoch (`exp`). */
+  expires_at: number;
 }
 
 /** A signed token and when it expires. */
@@ -61,7 +65,7 @@ const randomPart = (bytes: number): string => randomBytes(bytes).toString('base6
  * @example
  * const tokens = new TokenService(config.jwtSecret);
  * const { token } = await tokens.signVisitor({ tenant_id: 'acme', visitor_id: 'visitor_1' });
- * await tokens.verifyVisitor(token); // → { tenant_id: 'acme', visitor_id: 'visitor_1' }
+ * await tokens.verifyVisitor(token); // → { tenant_id: 'acme', visitor_id: 'visitor_1', expires_at: 1767225600 }
  */
 export class TokenService {
   readonly #keys: Record<keyof typeof KINDS | 'refresh', Uint8Array>;
@@ -73,7 +77,7 @@ export class TokenService {
   }
 
   /** An access token for an operator's session. */
-  signOperator(claims: OperatorClaims): Promise<IssuedToken> {
+  signOperator(claims: Omit<OperatorClaims, 'expires_at'>): Promise<IssuedToken> {
     return this.#sign(
       'operator',
       claims.operator_id,
@@ -83,7 +87,7 @@ export class TokenService {
   }
 
   /** A token proving the bearer is this visitor of this tenant. */
-  signVisitor(claims: VisitorClaims): Promise<IssuedToken> {
+  signVisitor(claims: Omit<VisitorClaims, 'expires_at'>): Promise<IssuedToken> {
     return this.#sign('visitor', claims.visitor_id, { tid: claims.tenant_id }, VISITOR_TOKEN_TTL_SECONDS);
   }
 
@@ -91,13 +95,18 @@ export class TokenService {
   async verifyOperator(token: string): Promise<OperatorClaims | undefined> {
     const payload = await this.#verify('operator', token);
     if (!payload || typeof payload.sid !== 'string') return undefined;
-    return { tenant_id: payload.tid, operator_id: payload.sub, session_id: payload.sid };
+    return {
+      tenant_id: payload.tid,
+      operator_id: payload.sub,
+      session_id: payload.sid,
+      expires_at: payload.exp,
+    };
   }
 
   /** The claims of a valid visitor token; undefined for anything else. */
   async verifyVisitor(token: string): Promise<VisitorClaims | undefined> {
     const payload = await this.#verify('visitor', token);
-    return payload && { tenant_id: payload.tid, visitor_id: payload.sub };
+    return payload && { tenant_id: payload.tid, visitor_id: payload.sub, expires_at: payload.exp };
   }
 
   /** A new refresh token: its id (the row key), the token, and the hash to store. */
@@ -132,7 +141,7 @@ export class TokenService {
   async #verify(
     kind: keyof typeof KINDS,
     token: string,
-  ): Promise<(Record<string, unknown> & { sub: string; tid: string }) | undefined> {
+  ): Promise<(Record<string, unknown> & { sub: string; tid: string; exp: number }) | undefined> {
     try {
       const { payload } = await jwtVerify(token, this.#keys[kind], {
         algorithms: [ALGORITHM],
@@ -143,7 +152,8 @@ export class TokenService {
         clockTolerance: 5,
       });
       if (typeof payload.sub !== 'string' || typeof payload.tid !== 'string') return undefined;
-      return payload as Record<string, unknown> & { sub: string; tid: string };
+      // `exp` is a required claim, and jose checked that it is a number.
+      return payload as Record<string, unknown> & { sub: string; tid: string; exp: number };
     } catch (error) {
       // Every way a token can be wrong is the same answer to the caller; anything else is a bug.
       if (error instanceof errors.JOSEError || error instanceof TypeError) return undefined;

@@ -34,6 +34,24 @@ export interface Limiters {
   assertLoginAllowed(request: FastifyRequest, reply: FastifyReply, account: string): Promise<void>;
   /** Counts a failed login against the account and the IP. */
   recordLoginFailure(request: FastifyRequest, account: string): Promise<void>;
+  /** The WebSocket gateway's counters; see {@link SocketCounters}. */
+  sockets: SocketCounters;
+}
+
+/**
+ * What the WebSocket gateway counts. A socket has no request per frame, so it names the client
+ * itself; `message` spends the very counters `POST …/messages` spends, so REST and sockets share
+ * one budget per IP and per visitor. Each resolves with the whole seconds to wait when over the
+ * limit, undefined otherwise.
+ */
+export interface SocketCounters {
+  /** One handshake from `ip` (`socketHandshakesPerIpPerMinute`). */
+  handshake(ip: string): Promise<number | undefined>;
+  /** One `message` frame from `ip`, by the visitor of a visitor token (none for anonymous sockets). */
+  message(
+    ip: string,
+    visitor: { tenant_id: string; visitor_id: string } | undefined,
+  ): Promise<number | undefined>;
 }
 
 const ipOf = (request: FastifyRequest) => normalizeIP(request.ip, 64);
@@ -93,6 +111,14 @@ export async function registerLimiters(
     (request) => accountOfLogin.get(request) ?? '',
   );
   const ipFailures = counter('login-ip', limits.loginFailuresPerIp, LOGIN_FAILURE_WINDOW, ipOf);
+  const messagesPerIp = counter('message-ip', limits.messagesPerIpPerMinute, MINUTE, ipOf);
+  const messagesPerVisitor = counter(
+    'message-visitor',
+    limits.messagesPerVisitorPerMinute,
+    MINUTE,
+    visitorOf,
+  );
+  const handshakesPerIp = counter('ws-handshake-ip', limits.socketHandshakesPerIpPerMinute, MINUTE, ipOf);
 
   return {
     perTenant: hook(
@@ -103,10 +129,7 @@ export async function registerLimiters(
       hook(counter('chat-ip', limits.chatsPerIpPerMinute, MINUTE, ipOf), 'chats started from this address'),
       hook(counter('chat-visitor', limits.chatsPerVisitorPerMinute, MINUTE, visitorOf), 'chats started'),
     ],
-    messages: [
-      hook(counter('message-ip', limits.messagesPerIpPerMinute, MINUTE, ipOf), 'messages from this address'),
-      hook(counter('message-visitor', limits.messagesPerVisitorPerMinute, MINUTE, visitorOf), 'messages'),
-    ],
+    messages: [hook(messagesPerIp, 'messages from this address'), hook(messagesPerVisitor, 'messages')],
     auth: hook(
       counter('auth-ip', limits.authPerIpPerMinute, MINUTE, ipOf),
       'sign-in requests from this address',
@@ -127,5 +150,29 @@ export async function registerLimiters(
       accountOfLogin.set(request, account);
       await Promise.all([accountFailures(request), ipFailures(request)]);
     },
+
+    sockets: {
+      handshake: (ip) => overBy(handshakesPerIp, socketClient(ip, undefined)),
+      async message(ip, visitor) {
+        const client = socketClient(ip, visitor);
+        // In the order of the REST hooks: a message refused per IP is not counted for the visitor.
+        return (await overBy(messagesPerIp, client)) ?? (await overBy(messagesPerVisitor, client));
+      },
+    },
   };
+}
+
+/**
+ * A stand-in request for a socket's client, with what the key generators and the plugin read
+ * (`ip`, `principal`, `routeOptions`), so socket counts land on the same keys as REST's.
+ */
+function socketClient(ip: string, visitor: { tenant_id: string; visitor_id: string } | undefined) {
+  const principal = visitor ? { kind: 'visitor', ...visitor } : { kind: 'anonymous' };
+  return { ip, principal, routeOptions: { config: {} } } as unknown as FastifyRequest;
+}
+
+/** Counts one event; the whole seconds to wait when it was over the limit. */
+async function overBy(check: Check, request: FastifyRequest): Promise<number | undefined> {
+  const result = await check(request);
+  return !result.isAllowed && result.isExceeded ? Math.max(1, result.ttlInSeconds) : undefined;
 }

@@ -20,12 +20,9 @@ import type { Store, Tenant } from '../storage/store.ts';
 import type { ChannelHub } from './channel-hub.ts';
 import { chatChannel } from './chat-events.ts';
 import { ChatSubscription } from './chat-subscription.ts';
+import { hasExpired, type SocketPrincipal } from './socket-auth.ts';
 
-/** Who a connection acts as. */
-export type SocketPrincipal =
-  | { kind: 'anonymous' }
-  | { kind: 'visitor'; visitor_id: string }
-  | { kind: 'operator'; operator_id: string };
+export type { SocketPrincipal } from './socket-auth.ts';
 
 /** Unsent bytes beyond which a reader is too slow: it is cut off and resumes later. */
 const MAX_BUFFERED_BYTES = 1024 * 1024;
@@ -34,8 +31,15 @@ const SLOW_CONSUMER_GRACE_MS = 2000;
 /** Frames a client may send per second, on average, and in a burst. */
 const FRAMES_PER_SECOND = 20;
 const FRAME_BURST = 60;
-/** Refused frames after which a flooding client is disconnected. */
+/**
+ * More refused frames than this within {@link REFUSED_FRAMES_WINDOW_MS} disconnect a flooding
+ * client. A window rather than a count that resets when the bucket refills: a client flooding in
+ * bursts, pausing just long enough to refill, is refused as many frames as a steady flooder and
+ * must be cut off too; a window rather than a lifetime count, so that an operator console open
+ * all day is not cut off for a few bursts hours apart.
+ */
 const MAX_REFUSED_FRAMES = 100;
+const REFUSED_FRAMES_WINDOW_MS = 60_000;
 
 export interface ConnectionOptions {
   socket: WebSocket;
@@ -53,6 +57,11 @@ export interface ConnectionOptions {
   heartbeatIntervalMs: number;
   /** Frames that arrived during the handshake, handled first. */
   early: string[];
+  /**
+   * Counts a `message` frame against the REST message limits (per IP, per visitor); resolves
+   * with the seconds to wait when it is over them. Without it, frames are not counted (tests).
+   */
+  countMessage?: (principal: SocketPrincipal) => Promise<number | undefined>;
 }
 
 export class Connection {
@@ -62,7 +71,8 @@ export class Connection {
   readonly #joined = new Map<string, { subscription: ChatSubscription; leave: () => void }>();
   #tokens = FRAME_BURST;
   #lastRefill = Date.now();
-  #refused = 0;
+  /** When recent frames were refused, oldest first (at most {@link MAX_REFUSED_FRAMES} + 1). */
+  readonly #refusedAt: number[] = [];
   #inbox: Promise<void> = Promise.resolve();
 
   constructor(options: ConnectionOptions) {
@@ -80,6 +90,20 @@ export class Connection {
       principal: this.#principal.kind,
     });
     for (const text of options.early) this.#enqueue(text);
+  }
+
+  get tenantId(): string {
+    return this.#options.tenant.id;
+  }
+
+  /** Who the connection acts as now (an `auth` frame may change it). */
+  get principal(): SocketPrincipal {
+    return this.#principal;
+  }
+
+  /** Closes the connection (revocation, limits); its subscriptions end with the socket. */
+  close(code: number, reason: string): void {
+    this.#options.socket.close(code, reason);
   }
 
   /** Frames are handled one at a time, in order: an `auth` before the `join` behind it, messages in sequence. */
@@ -111,6 +135,7 @@ export class Connection {
     { echoVisitorMessages = true }: { echoVisitorMessages?: boolean } = {},
   ): Promise<void> {
     const { store, tenant, hub } = this.#options;
+    this.#requireUnexpired();
     const chat = await store.getChat(tenant.id, chatId);
     if (!chat || !this.#mayAccess(chat.visitor_id)) {
       // Another visitor's chat answers like a missing one.
@@ -157,14 +182,17 @@ export class Connection {
   }
 
   async #receive(text: string | null): Promise<void> {
+    const { socket } = this.#options;
+    // Frames still queued when the connection closed (a flood, a revocation) are not acted on.
+    if (socket.readyState !== socket.OPEN) return;
     if (!this.#takeToken()) {
       this.send({
         type: 'error',
         code: 'rate_limited',
         detail: `At most ${FRAMES_PER_SECOND} frames per second`,
+        retry_after: 1,
       });
-      if (++this.#refused > MAX_REFUSED_FRAMES)
-        this.#options.socket.close(CLOSE_CODES.rate_limited, 'Too many frames');
+      if (this.#countRefusal()) socket.close(CLOSE_CODES.rate_limited, 'Too many frames');
       return;
     }
     let frame: ClientFrameType;
@@ -202,6 +230,7 @@ export class Connection {
           code: error.code,
           detail: error.message,
           ...(chatId ? { chat_id: chatId } : {}),
+          ...(error instanceof RetryLater ? { retry_after: error.retryAfter } : {}),
         });
       } else {
         this.#options.log.error({ err: error, frame_type: frame.type }, 'WebSocket frame failed');
@@ -247,6 +276,8 @@ export class Connection {
         if (this.#principal.kind === 'operator') {
           throw new ApiError('role_not_allowed', 'Operators reply through the operator API');
         }
+        this.#requireUnexpired();
+        await this.#countMessage();
         const { message, created } = await chats.postVisitorMessage(tenant.id, frame.chat_id, {
           content: frame.content,
           ...(frame.metadata ? { metadata: frame.metadata } : {}),
@@ -264,6 +295,7 @@ export class Connection {
       }
       case 'typing':
         this.#requireJoined(frame.chat_id);
+        this.#requireUnexpired();
         await hub.publish(chatChannel(tenant.id, frame.chat_id), {
           kind: 'typing',
           role: this.#principal.kind === 'operator' ? 'operator' : 'visitor',
@@ -273,6 +305,7 @@ export class Connection {
         return;
       case 'stop':
         this.#requireJoined(frame.chat_id);
+        this.#requireUnexpired();
         await hub.publish(chatChannel(tenant.id, frame.chat_id), { kind: 'stop' });
         return;
       case 'ping':
@@ -286,6 +319,35 @@ export class Connection {
       throw new ApiError('chat_not_found', 'Join the chat first (a "join" frame)');
   }
 
+  /**
+   * A token proves who the connection is only until it expires: after that, nothing new is done
+   * on its word (joins, messages, typing, stop) until an `auth` frame brings a fresh one. Chats
+   * joined before keep being delivered; ending the access itself is revocation's job.
+   */
+  #requireUnexpired(): void {
+    if (hasExpired(this.#principal))
+      throw new ApiError(
+        'invalid_token',
+        'The token of this connection has expired; send an "auth" frame with a fresh token',
+      );
+  }
+
+  /** Spends one message of the REST limits, or refuses the frame with the wait. */
+  async #countMessage(): Promise<void> {
+    const retryAfter = await this.#options.countMessage?.(this.#principal);
+    if (retryAfter !== undefined)
+      throw new RetryLater(`Too many messages; retry in ${retryAfter} s`, retryAfter);
+  }
+
+  /** Records a refused frame; true when the client has been refused too many lately. */
+  #countRefusal(): boolean {
+    const now = Date.now();
+    this.#refusedAt.push(now);
+    while ((this.#refusedAt[0] ?? now) <= now - REFUSED_FRAMES_WINDOW_MS) this.#refusedAt.shift();
+    if (this.#refusedAt.length > MAX_REFUSED_FRAMES + 1) this.#refusedAt.shift();
+    return this.#refusedAt.length > MAX_REFUSED_FRAMES;
+  }
+
   /** Token bucket: refills continuously up to the burst size. */
   #takeToken(): boolean {
     const now = Date.now();
@@ -294,8 +356,6 @@ export class Connection {
       this.#tokens + ((now - this.#lastRefill) / 1000) * FRAMES_PER_SECOND,
     );
     this.#lastRefill = now;
-    // A client that calmed down (its bucket full again) starts with a clean slate.
-    if (this.#tokens >= FRAME_BURST) this.#refused = 0;
     if (this.#tokens < 1) return false;
     this.#tokens -= 1;
     return true;
@@ -304,5 +364,15 @@ export class Connection {
   #closeSubscriptions(): void {
     for (const { leave } of this.#joined.values()) leave();
     this.#joined.clear();
+  }
+}
+
+/** A `rate_limited` refusal that tells the client how long to wait (`retry_after`, seconds). */
+class RetryLater extends ApiError {
+  readonly retryAfter: number;
+
+  constructor(detail: string, retryAfter: number) {
+    super('rate_limited', detail);
+    this.retryAfter = retryAfter;
   }
 }

@@ -14,12 +14,17 @@ import type { TokenService } from '../auth/tokens.ts';
 import type { ChatService } from '../chat/chat-service.ts';
 import type { Config } from '../config.ts';
 import { ApiError } from '../http/api-error.ts';
+import type { SocketCounters } from '../http/rate-limits.ts';
 import type { Store } from '../storage/store.ts';
 import { isOriginAllowed } from '../tenancy/cors-policy.ts';
 import type { TenantDirectory } from '../tenancy/tenant-directory.ts';
 import { tenantIdOf } from '../tenancy/tenant-id.ts';
 import type { ChannelHub } from './channel-hub.ts';
 import { Connection, type SocketPrincipal } from './connection.ts';
+import { socketAuthenticator } from './socket-auth.ts';
+import { socketErrorHandler } from './socket-errors.ts';
+import { type LimitRefusal, SocketLimits } from './socket-limits.ts';
+import type { SocketRevocation } from './socket-revocation.ts';
 
 /** Largest frame accepted; a bigger one closes the connection with 1009. */
 export const MAX_FRAME_BYTES = 64 * 1024;
@@ -34,16 +39,23 @@ export interface GatewayOptions {
   chats: ChatService;
   hub: ChannelHub;
   heartbeatIntervalMs?: number;
+  /** Ends operator sockets whose access changed (logout, password change, removal, role change). */
+  revocation: SocketRevocation;
+  /** The shared rate-limit counters: handshakes per IP, and `message` frames with REST's messages. */
+  socketCounters: SocketCounters;
 }
 
 export async function gatewayRoutes(app: FastifyInstance, options: GatewayOptions): Promise<void> {
   const { config, store, tenants, tokens, chats, hub } = options;
   const heartbeatIntervalMs = options.heartbeatIntervalMs ?? HEARTBEAT_INTERVAL_MS;
   const sockets = new Map<WebSocket, { alive: boolean }>();
+  const limits = new SocketLimits(config.rateLimits, options.socketCounters);
+  const authenticate = socketAuthenticator(tokens, store);
   let heartbeat: NodeJS.Timeout | undefined;
 
   await app.register(websocket, {
     options: { maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false },
+    errorHandler: socketErrorHandler,
     // Before the server stops listening: tell every client to reconnect elsewhere, losing nothing.
     preClose: async () => {
       clearInterval(heartbeat);
@@ -53,17 +65,11 @@ export async function gatewayRoutes(app: FastifyInstance, options: GatewayOption
     },
   });
 
-  /** A visitor or operator token of this tenant; undefined when it does not verify. */
-  async function authenticate(token: string, tenantId: string): Promise<SocketPrincipal | undefined> {
-    const visitor = await tokens.verifyVisitor(token);
-    if (visitor)
-      return visitor.tenant_id === tenantId ? { kind: 'visitor', visitor_id: visitor.visitor_id } : undefined;
-    const operator = await tokens.verifyOperator(token);
-    if (!operator || operator.tenant_id !== tenantId) return undefined;
-    const session = await store.getSession(tenantId, operator.session_id);
-    return session && !session.revoked_at
-      ? { kind: 'operator', operator_id: operator.operator_id }
-      : undefined;
+  /** A handshake over a limit: why (with `retry_after`) in an `error` frame, then the close. */
+  function refuseOverLimit(socket: WebSocket, refusal: LimitRefusal): void {
+    const { closeCode, ...frame } = refusal;
+    socket.send(JSON.stringify({ type: 'error', ...frame }));
+    socket.close(closeCode, refusal.detail.slice(0, 120));
   }
 
   async function accept(
@@ -107,7 +113,13 @@ export async function gatewayRoutes(app: FastifyInstance, options: GatewayOption
       log: request.log,
       heartbeatIntervalMs,
       early: early.frames,
+      countMessage: (current) =>
+        options.socketCounters.message(
+          request.ip,
+          current.kind === 'visitor' ? { tenant_id: tenant.id, visitor_id: current.visitor_id } : undefined,
+        ),
     });
+    socket.on('close', options.revocation.track(connection));
     early.stop();
     const stream = query.stream === 'true' || query.stream === '1';
     const sinceSeq = /^\d{1,9}$/.test(query.since_seq ?? '') ? Number(query.since_seq) : undefined;
@@ -143,7 +155,18 @@ export async function gatewayRoutes(app: FastifyInstance, options: GatewayOption
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', (error) => request.log.debug({ err: error }, 'WebSocket error'));
     const stop = () => socket.off('message', keep);
-    accept(socket, request, { frames: early, stop })
+    let tenantNamed: string | undefined;
+    try {
+      tenantNamed = tenantIdOf(request);
+    } catch {
+      // Refused as invalid by accept(); counted per IP only.
+    }
+    const admission = limits.admit(request.ip, tenantNamed);
+    socket.on('close', admission.release);
+    admission.verdict
+      .then((refusal) =>
+        refusal ? refuseOverLimit(socket, refusal) : accept(socket, request, { frames: early, stop }),
+      )
       .catch((error) => {
         request.log.error({ err: error }, 'WebSocket handshake failed');
         socket.close(1011, 'Internal error');

@@ -1,5 +1,5 @@
 /** A WebSocket client for tests: records every frame and waits for the ones a test expects. */
-import WebSocket from 'ws';
+import WebSocket, { type ClientOptions } from 'ws';
 
 export type Frame = Record<string, unknown>;
 
@@ -11,8 +11,9 @@ export class TestSocket {
   readonly closed: Promise<{ code: number; reason: string }>;
   #waiters: Array<() => void> = [];
 
-  constructor(url: string, headers: Record<string, string> = {}) {
-    this.socket = new WebSocket(url, { headers });
+  /** `options` go to `ws` as they are, e.g. `localAddress` to connect from another loopback address. */
+  constructor(url: string, headers: Record<string, string> = {}, options: ClientOptions = {}) {
+    this.socket = new WebSocket(url, { ...options, headers });
     this.opened = new Promise((resolve, reject) => {
       this.socket.once('open', () => resolve());
       this.socket.once('error', reject);
