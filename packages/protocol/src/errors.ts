@@ -60,6 +60,8 @@ export const ERROR_CODES = {
   unsupported_media_type: { status: 415, detail: 'Send the request body as application/json' },
   payload_too_large: { status: 413, detail: 'The request body is too large' },
   uri_too_long: { status: 414, detail: 'The URL or one of its parts is too long' },
+  request_timeout: { status: 408, detail: 'The request did not arrive in time; the connection is closed' },
+  headers_too_large: { status: 431, detail: 'The request headers are too large' },
   forbidden: { status: 403, detail: 'This request is not allowed' },
   route_not_found: { status: 404, detail: 'No such endpoint' },
   upgrade_required: {

@@ -22,6 +22,7 @@ import { TokenService } from './auth/tokens.ts';
 import { ChatService } from './chat/chat-service.ts';
 import { Handoff } from './chat/handoff.ts';
 import type { Config } from './config.ts';
+import { clientErrorHandler } from './http/client-error-handler.ts';
 import { errorHandler, notFoundHandler } from './http/error-handler.ts';
 import { guardInput } from './http/input-guard.ts';
 import { registerLimiters } from './http/rate-limits.ts';
@@ -116,6 +117,8 @@ export async function buildApp(options: AppOptions): Promise<Platform> {
     return503OnClosing: false,
     // Errors Fastify raises before routing (a malformed URL, an over-long parameter) get our body too.
     frameworkErrors: errorHandler,
+    // …and so does what Node's HTTP parser rejects before Fastify has a request (client-error-handler.ts).
+    clientErrorHandler,
     trustProxy: config.trustProxy,
   });
   // No route under /api/v1 is open by omission: each declares who may call it.
@@ -233,7 +236,9 @@ export async function buildApp(options: AppOptions): Promise<Platform> {
     async (tenantScope) => {
       tenantScope.addHook('onRequest', requireTenant(tenants));
       tenantScope.addHook('onRequest', authenticate);
-      tenantScope.addHook('onRequest', limiters.perTenant);
+      // preParsing runs after every onRequest hook, the routes' narrow limiters included: a request
+      // they refuse never spends the tenant's budget (rate-limits.ts).
+      tenantScope.addHook('preParsing', limiters.perTenant);
       await tenantScope.register(chatRoutes, { chats, tokens, config, limiters, replies });
       await tenantScope.register(authRoutes, { auth: operatorAuth, team, tokens, limiters });
       await tenantScope.register(staffChatRoutes, { chats });

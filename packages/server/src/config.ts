@@ -50,6 +50,8 @@ export const MIN_JWT_SECRET_LENGTH = 32;
 export interface RateLimits {
   /** Every request naming a tenant, per tenant per minute. */
   tenantPerMinute: number;
+  /** The share of `tenantPerMinute` one IP may spend, so one client cannot exhaust a tenant's budget. */
+  tenantPerIpPerMinute: number;
   /** Chats started per IP per minute. */
   chatsPerIpPerMinute: number;
   /** Chats started per visitor per minute. */
@@ -70,6 +72,7 @@ export interface RateLimits {
 
 export const DEFAULT_RATE_LIMITS: RateLimits = {
   tenantPerMinute: 3000,
+  tenantPerIpPerMinute: 300,
   chatsPerIpPerMinute: 20,
   chatsPerVisitorPerMinute: 10,
   messagesPerIpPerMinute: 60,
