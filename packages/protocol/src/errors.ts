@@ -37,6 +37,11 @@ export const ERROR_CODES = {
     status: 403,
     detail: 'This tenant has an owner already; registration needs an invitation from an owner or admin',
   },
+  registration_closed: {
+    status: 403,
+    detail:
+      'This tenant has no owner yet and open registration is off; its first owner is created with the command line (tenant owner)',
+  },
   invitation_invalid: {
     status: 403,
     detail: 'The invitation is unknown, used, expired or for another email',

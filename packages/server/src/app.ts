@@ -146,6 +146,13 @@ export async function buildApp(options: AppOptions): Promise<Platform> {
   });
 
   const redis = config.redisUrl ? await connectRedis(config.redisUrl, app) : undefined;
+  if (config.openRegistration) {
+    app.log.warn(
+      `Open registration is on (${config.environment === 'development' ? 'the development default' : 'OPEN_REGISTRATION=true'}): ` +
+        'the first operator to register in a tenant without one becomes its owner. ' +
+        'Set OPEN_REGISTRATION=false and create owners with: npm run cli -- tenant owner <tenant> --email <email>',
+    );
+  }
   if (config.jwtSecretGenerated) {
     app.log.warn('JWT_SECRET is not set: tokens are signed with a random key and stop working on restart');
   }
@@ -157,7 +164,8 @@ export async function buildApp(options: AppOptions): Promise<Platform> {
     store,
     tokens,
     log: app.log,
-    openRegistration: config.environment === 'development',
+    claimableTenants: config.openRegistration,
+    openRegistration: config.openRegistration && config.environment === 'development',
     ...(options.refreshGraceMs !== undefined ? { refreshGraceMs: options.refreshGraceMs } : {}),
   });
   const team = new Team(store);

@@ -40,7 +40,12 @@ export interface OperatorAuthOptions {
   store: Store;
   tokens: TokenService;
   log: FastifyBaseLogger;
-  /** Development keeps registration open after the first owner. */
+  /**
+   * Anyone may register as the first owner of a tenant without operators (`OPEN_REGISTRATION`).
+   * When false, a tenant's first owner comes from the CLI (`tenant create … --owner-email`).
+   */
+  claimableTenants: boolean;
+  /** Development keeps registration open after the first owner, for agents. */
   openRegistration: boolean;
   /** Overrides {@link REFRESH_REUSE_GRACE_MS}. */
   refreshGraceMs?: number;
@@ -67,6 +72,7 @@ export class OperatorAuth {
   readonly #tokens: TokenService;
   readonly #log: FastifyBaseLogger;
   readonly #openRegistration: boolean;
+  readonly #claimableTenants: boolean;
   readonly #graceMs: number;
 
   constructor(options: OperatorAuthOptions) {
@@ -74,12 +80,16 @@ export class OperatorAuth {
     this.#tokens = options.tokens;
     this.#log = options.log;
     this.#openRegistration = options.openRegistration;
+    this.#claimableTenants = options.claimableTenants;
     this.#graceMs = options.refreshGraceMs ?? REFRESH_REUSE_GRACE_MS;
   }
 
   /**
-   * The first operator of a tenant becomes its owner. After that an invitation is needed, except
-   * with open registration (development), where newcomers are agents.
+   * With an invitation, the operator gets the invitation's role (an owner's, for one made by the
+   * CLI). Without one: where tenants are claimable (`OPEN_REGISTRATION`), the first operator of a
+   * tenant becomes its owner; after that an invitation is needed, except with open registration
+   * in development, where newcomers are agents. Where tenants are not claimable, a tenant without
+   * operators answers `registration_closed`: its first owner is made with the CLI.
    */
   async register(
     tenant: Tenant,
@@ -106,10 +116,21 @@ export class OperatorAuth {
         });
         if (!operator) throw new ApiError('invitation_invalid');
       } else {
-        operator = await this.#store.createOperator({ ...account, role: 'owner' }, { onlyIfFirst: true });
+        if (this.#claimableTenants) {
+          operator = await this.#store.createOperator({ ...account, role: 'owner' }, { onlyIfFirst: true });
+          if (operator) {
+            this.#log.warn(
+              { tenant_id: tenant.id, operator_id: operator.id },
+              'open registration: the first operator to register became the owner of this tenant',
+            );
+          }
+        }
         if (!operator && this.#openRegistration)
           operator = await this.#store.createOperator({ ...account, role: 'agent' });
-        if (!operator) throw new ApiError('invitation_required');
+        if (!operator) {
+          const hasTeam = (await this.#store.listOperators(tenant.id)).length > 0;
+          throw new ApiError(hasTeam ? 'invitation_required' : 'registration_closed');
+        }
       }
       this.#log.info({ operator_id: operator.id, role: operator.role }, 'operator registered');
       return this.#startSession(operator);

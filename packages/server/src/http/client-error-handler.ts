@@ -23,7 +23,10 @@ const REASONS: Record<number, string> = {
 };
 
 /** The raw HTTP/1.1 response for a client error, with a fresh request id. */
-export function clientErrorResponse(error: { code?: string | undefined }, requestId = randomUUID()): string {
+export function clientErrorResponse(
+  error: { code?: string | undefined },
+  requestId: string = randomUUID(),
+): string {
   const code = CODES[error.code ?? ''] ?? 'bad_request';
   const { status, detail } = ERROR_CODES[code];
   const body: ErrorBody = { detail, code, request_id: requestId };
