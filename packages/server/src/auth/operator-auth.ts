@@ -140,6 +140,23 @@ export class OperatorAuth {
     }
   }
 
+  /**
+   * The session behind a refresh token this client holds for the account it is logging in to:
+   * the token is current (not rotated, not expired), its session live, and its operator is the one
+   * with this email. Such a client signed in before, so its attempts are not a stranger's (see
+   * `assertLoginAllowed`). Undefined otherwise, including for any token of another account.
+   */
+  async recognizedDevice(tenant: Tenant, email: string, refreshToken: string | undefined) {
+    if (!refreshToken) return undefined;
+    const record = await this.#store.findRefreshToken(hashSecret(refreshToken));
+    if (!record || record.tenant_id !== tenant.id || record.replaced_by || isExpired(record.expires_at))
+      return undefined;
+    const session = await this.#store.getSession(tenant.id, record.session_id);
+    if (!session || session.revoked_at) return undefined;
+    const operator = await this.#store.getOperator(tenant.id, record.operator_id);
+    return operator?.email === email.trim().toLowerCase() ? session.id : undefined;
+  }
+
   /** The same answer, after the same work, for an unknown email and a wrong password. */
   async login(tenant: Tenant, input: { email: string; password: string }): Promise<TokenPair> {
     const operator = await this.#store.findOperatorByEmail(tenant.id, input.email);

@@ -191,6 +191,46 @@ describe('rate limits, in-process counters', () => {
     );
   });
 
+  it("lets a browser that signed in before (its refresh cookie) log in with the right password while strangers' failures lock the account", async () => {
+    const platform = await start({ loginFailuresPerAccount: 3, loginFailuresPerIp: 3 });
+    const registered = await register(platform, 'owner@example.com', { ip: '203.0.113.80' });
+    const cookie = registered.cookies.find((item) => item.name === 'miptech_refresh')?.value ?? '';
+    expect(cookie).not.toBe('');
+    const fromDevice = (password: string, refresh = cookie, ip = '203.0.113.80') =>
+      platform.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        remoteAddress: ip,
+        headers: { 'x-tenant-id': DEMO_TENANT_ID },
+        cookies: { miptech_refresh: refresh },
+        payload: { email: 'owner@example.com', password },
+      });
+    // A stranger fails three times, from the owner's own address (a shared office NAT) too.
+    for (let i = 0; i < 3; i++) {
+      expect(
+        (await login(platform, 'owner@example.com', 'wrong password, sorry', { ip: '203.0.113.80' }))
+          .statusCode,
+      ).toBe(401);
+    }
+    expectRateLimited(
+      await login(platform, 'owner@example.com', PASSWORD, { ip: '198.51.100.80' }),
+      LOGIN_WINDOW_SECONDS,
+    );
+    // A made-up or another account's cookie is no way around the lock.
+    expectRateLimited(await fromDevice(PASSWORD, 'made-up-token'), LOGIN_WINDOW_SECONDS);
+    const colleague = await register(platform, 'agent@example.com', { ip: '198.51.100.81' });
+    const colleagueCookie = colleague.cookies.find((item) => item.name === 'miptech_refresh')?.value;
+    expectRateLimited(await fromDevice(PASSWORD, colleagueCookie), LOGIN_WINDOW_SECONDS);
+    // The owner's browser still gets in with the right password.
+    const mine = await fromDevice(PASSWORD);
+    expect(mine.statusCode, mine.body).toBe(200);
+    // That device has its own limit: a thief holding the cookie does not get endless guesses.
+    const nextCookie = mine.cookies.find((item) => item.name === 'miptech_refresh')?.value ?? '';
+    for (let i = 0; i < 3; i++)
+      expect((await fromDevice('wrong password, sorry', nextCookie)).statusCode).toBe(401);
+    expectRateLimited(await fromDevice(PASSWORD, nextCookie), LOGIN_WINDOW_SECONDS);
+  });
+
   it('locks an unknown email like a known one, so a 429 tells nothing about who has an account', async () => {
     const platform = await start({ loginFailuresPerAccount: 3, loginFailuresPerIp: 100 });
     for (let i = 0; i < 3; i++) {
