@@ -19,6 +19,11 @@ export const ERROR_CODES = {
   chat_not_found: { status: 404, detail: 'Chat not found' },
   chat_assigned: { status: 409, detail: 'Another operator has taken this chat over' },
   chat_closed: { status: 409, detail: 'The chat is closed' },
+  chat_assigned_to_other: {
+    status: 403,
+    detail:
+      'Another operator has taken this chat over; only they, an admin or an owner may release or close it',
+  },
   document_not_found: { status: 404, detail: 'Knowledge document not found' },
   document_empty: { status: 422, detail: 'The document has no text to index' },
   auth_required: {
