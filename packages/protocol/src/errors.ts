@@ -19,6 +19,11 @@ export const ERROR_CODES = {
   chat_not_found: { status: 404, detail: 'Chat not found' },
   chat_assigned: { status: 409, detail: 'Another operator has taken this chat over' },
   chat_closed: { status: 409, detail: 'The chat is closed' },
+  chat_assigned_to_other: {
+    status: 403,
+    detail:
+      'Another operator has taken this chat over; only they, an admin or an owner may release or close it',
+  },
   document_not_found: { status: 404, detail: 'Knowledge document not found' },
   document_empty: { status: 422, detail: 'The document has no text to index' },
   auth_required: {
@@ -36,6 +41,11 @@ export const ERROR_CODES = {
   invitation_required: {
     status: 403,
     detail: 'This tenant has an owner already; registration needs an invitation from an owner or admin',
+  },
+  registration_closed: {
+    status: 403,
+    detail:
+      'This tenant has no owner yet and open registration is off; its first owner is created with the command line (tenant owner)',
   },
   invitation_invalid: {
     status: 403,
@@ -64,6 +74,8 @@ export const ERROR_CODES = {
   unsupported_media_type: { status: 415, detail: 'Send the request body as application/json' },
   payload_too_large: { status: 413, detail: 'The request body is too large' },
   uri_too_long: { status: 414, detail: 'The URL or one of its parts is too long' },
+  request_timeout: { status: 408, detail: 'The request did not arrive in time; the connection is closed' },
+  headers_too_large: { status: 431, detail: 'The request headers are too large' },
   forbidden: { status: 403, detail: 'This request is not allowed' },
   route_not_found: { status: 404, detail: 'No such endpoint' },
   upgrade_required: {

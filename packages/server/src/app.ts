@@ -22,6 +22,7 @@ import { TokenService } from './auth/tokens.ts';
 import { ChatService } from './chat/chat-service.ts';
 import { Handoff } from './chat/handoff.ts';
 import type { Config } from './config.ts';
+import { clientErrorHandler } from './http/client-error-handler.ts';
 import { errorHandler, notFoundHandler } from './http/error-handler.ts';
 import { guardInput } from './http/input-guard.ts';
 import { registerLimiters } from './http/rate-limits.ts';
@@ -117,6 +118,8 @@ export async function buildApp(options: AppOptions): Promise<Platform> {
     return503OnClosing: false,
     // Errors Fastify raises before routing (a malformed URL, an over-long parameter) get our body too.
     frameworkErrors: errorHandler,
+    // …and so does what Node's HTTP parser rejects before Fastify has a request (client-error-handler.ts).
+    clientErrorHandler,
     trustProxy: config.trustProxy,
   });
   // No route under /api/v1 is open by omission: each declares who may call it.
@@ -144,6 +147,13 @@ export async function buildApp(options: AppOptions): Promise<Platform> {
   });
 
   const redis = config.redisUrl ? await connectRedis(config.redisUrl, app) : undefined;
+  if (config.openRegistration) {
+    app.log.warn(
+      `Open registration is on (${config.environment === 'development' ? 'the development default' : 'OPEN_REGISTRATION=true'}): ` +
+        'the first operator to register in a tenant without one becomes its owner. ' +
+        'Set OPEN_REGISTRATION=false and create owners with: npm run cli -- tenant owner <tenant> --email <email>',
+    );
+  }
   if (config.jwtSecretGenerated) {
     app.log.warn('JWT_SECRET is not set: tokens are signed with a random key and stop working on restart');
   }
@@ -155,7 +165,8 @@ export async function buildApp(options: AppOptions): Promise<Platform> {
     store,
     tokens,
     log: app.log,
-    openRegistration: config.environment === 'development',
+    claimableTenants: config.openRegistration,
+    openRegistration: config.openRegistration && config.environment === 'development',
     ...(options.refreshGraceMs !== undefined ? { refreshGraceMs: options.refreshGraceMs } : {}),
     // Called on requests only, once `revocation` (below, with the bus) exists.
     announce: (change) => revocation.announce(change),
@@ -238,7 +249,9 @@ export async function buildApp(options: AppOptions): Promise<Platform> {
     async (tenantScope) => {
       tenantScope.addHook('onRequest', requireTenant(tenants));
       tenantScope.addHook('onRequest', authenticate);
-      tenantScope.addHook('onRequest', limiters.perTenant);
+      // preParsing runs after every onRequest hook, the routes' narrow limiters included: a request
+      // they refuse never spends the tenant's budget (rate-limits.ts).
+      tenantScope.addHook('preParsing', limiters.perTenant);
       await tenantScope.register(chatRoutes, { chats, tokens, config, limiters, replies });
       await tenantScope.register(authRoutes, { auth: operatorAuth, team, tokens, limiters });
       await tenantScope.register(staffChatRoutes, { chats });

@@ -14,6 +14,17 @@ describe('configuration', () => {
     });
   });
 
+  it('opens first registration in development only, unless OPEN_REGISTRATION says otherwise', () => {
+    const secret = { JWT_SECRET: 'x'.repeat(32) };
+    expect(loadConfig({}).openRegistration).toBe(true);
+    expect(loadConfig({ OPEN_REGISTRATION: 'false' }).openRegistration).toBe(false);
+    expect(loadConfig({ MIPTECH_ENV: 'production', ...secret }).openRegistration).toBe(false);
+    expect(
+      loadConfig({ MIPTECH_ENV: 'production', OPEN_REGISTRATION: 'true', ...secret }).openRegistration,
+    ).toBe(true);
+    expect(() => loadConfig({ OPEN_REGISTRATION: 'yes' })).toThrow(/OPEN_REGISTRATION/);
+  });
+
   it('refuses production without a JWT_SECRET of at least 32 characters, and says why', () => {
     for (const secret of [undefined, '', 'short-secret']) {
       expect(() => loadConfig({ MIPTECH_ENV: 'production', JWT_SECRET: secret })).toThrow(

@@ -27,6 +27,7 @@ const EnvSchema = z.object({
   CORS_ORIGINS: originList,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   MIPTECH_DEMO: z.enum(['true', 'false']).optional(),
+  OPEN_REGISTRATION: z.enum(['true', 'false']).optional(),
   JWT_SECRET: z.string().optional(),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
   // WebSocket limits (docs/protocol.md, "Limits"); defaults in DEFAULT_RATE_LIMITS.
@@ -54,6 +55,8 @@ export const MIN_JWT_SECRET_LENGTH = 32;
 export interface RateLimits {
   /** Every request naming a tenant, per tenant per minute. */
   tenantPerMinute: number;
+  /** The share of `tenantPerMinute` one IP may spend, so one client cannot exhaust a tenant's budget. */
+  tenantPerIpPerMinute: number;
   /** Chats started per IP per minute. */
   chatsPerIpPerMinute: number;
   /** Chats started per visitor per minute. */
@@ -80,6 +83,7 @@ export interface RateLimits {
 
 export const DEFAULT_RATE_LIMITS: RateLimits = {
   tenantPerMinute: 3000,
+  tenantPerIpPerMinute: 300,
   chatsPerIpPerMinute: 20,
   chatsPerVisitorPerMinute: 10,
   messagesPerIpPerMinute: 60,
@@ -114,6 +118,12 @@ export interface Config {
   logLevel: string;
   /** Create the demo tenant `miptech-company` on start. */
   seedDemo: boolean;
+  /**
+   * Whether anyone may register as the first owner of a tenant that has no operator yet (and, in
+   * development, as an agent without an invitation). Off in production unless `OPEN_REGISTRATION=true`:
+   * otherwise the first stranger to call register owns a tenant made with the CLI.
+   */
+  openRegistration: boolean;
   /** Signs access and visitor tokens (through derived keys). Random per process in development when unset. */
   jwtSecret: string;
   /** True when `jwtSecret` was generated: tokens do not survive a restart nor work across instances. */
@@ -182,6 +192,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     corsOrigins: values.CORS_ORIGINS,
     logLevel: values.LOG_LEVEL,
     seedDemo: values.MIPTECH_DEMO ? values.MIPTECH_DEMO === 'true' : values.MIPTECH_ENV === 'development',
+    openRegistration: values.OPEN_REGISTRATION
+      ? values.OPEN_REGISTRATION === 'true'
+      : values.MIPTECH_ENV === 'development',
     jwtSecret: secret || randomBytes(48).toString('base64url'),
     jwtSecretGenerated: !secret,
     redisUrl: values.REDIS_URL,

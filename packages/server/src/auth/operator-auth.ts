@@ -41,7 +41,12 @@ export interface OperatorAuthOptions {
   store: Store;
   tokens: TokenService;
   log: FastifyBaseLogger;
-  /** Development keeps registration open after the first owner. */
+  /**
+   * Anyone may register as the first owner of a tenant without operators (`OPEN_REGISTRATION`).
+   * When false, a tenant's first owner comes from the CLI (`tenant create … --owner-email`).
+   */
+  claimableTenants: boolean;
+  /** Development keeps registration open after the first owner, for agents. */
   openRegistration: boolean;
   /** Overrides {@link REFRESH_REUSE_GRACE_MS}. */
   refreshGraceMs?: number;
@@ -70,6 +75,7 @@ export class OperatorAuth {
   readonly #tokens: TokenService;
   readonly #log: FastifyBaseLogger;
   readonly #openRegistration: boolean;
+  readonly #claimableTenants: boolean;
   readonly #graceMs: number;
   readonly #announce: AnnounceAccessChange;
 
@@ -79,12 +85,16 @@ export class OperatorAuth {
     this.#tokens = options.tokens;
     this.#log = options.log;
     this.#openRegistration = options.openRegistration;
+    this.#claimableTenants = options.claimableTenants;
     this.#graceMs = options.refreshGraceMs ?? REFRESH_REUSE_GRACE_MS;
   }
 
   /**
-   * The first operator of a tenant becomes its owner. After that an invitation is needed, except
-   * with open registration (development), where newcomers are agents.
+   * With an invitation, the operator gets the invitation's role (an owner's, for one made by the
+   * CLI). Without one: where tenants are claimable (`OPEN_REGISTRATION`), the first operator of a
+   * tenant becomes its owner; after that an invitation is needed, except with open registration
+   * in development, where newcomers are agents. Where tenants are not claimable, a tenant without
+   * operators answers `registration_closed`: its first owner is made with the CLI.
    */
   async register(
     tenant: Tenant,
@@ -111,10 +121,21 @@ export class OperatorAuth {
         });
         if (!operator) throw new ApiError('invitation_invalid');
       } else {
-        operator = await this.#store.createOperator({ ...account, role: 'owner' }, { onlyIfFirst: true });
+        if (this.#claimableTenants) {
+          operator = await this.#store.createOperator({ ...account, role: 'owner' }, { onlyIfFirst: true });
+          if (operator) {
+            this.#log.warn(
+              { tenant_id: tenant.id, operator_id: operator.id },
+              'open registration: the first operator to register became the owner of this tenant',
+            );
+          }
+        }
         if (!operator && this.#openRegistration)
           operator = await this.#store.createOperator({ ...account, role: 'agent' });
-        if (!operator) throw new ApiError('invitation_required');
+        if (!operator) {
+          const hasTeam = (await this.#store.listOperators(tenant.id)).length > 0;
+          throw new ApiError(hasTeam ? 'invitation_required' : 'registration_closed');
+        }
       }
       this.#log.info({ operator_id: operator.id, role: operator.role }, 'operator registered');
       return this.#startSession(operator);
@@ -122,6 +143,23 @@ export class OperatorAuth {
       if (error instanceof ConflictError) throw new ApiError('email_taken');
       throw error;
     }
+  }
+
+  /**
+   * The session behind a refresh token this client holds for the account it is logging in to:
+   * the token is current (not rotated, not expired), its session live, and its operator is the one
+   * with this email. Such a client signed in before, so its attempts are not a stranger's (see
+   * `assertLoginAllowed`). Undefined otherwise, including for any token of another account.
+   */
+  async recognizedDevice(tenant: Tenant, email: string, refreshToken: string | undefined) {
+    if (!refreshToken) return undefined;
+    const record = await this.#store.findRefreshToken(hashSecret(refreshToken));
+    if (!record || record.tenant_id !== tenant.id || record.replaced_by || isExpired(record.expires_at))
+      return undefined;
+    const session = await this.#store.getSession(tenant.id, record.session_id);
+    if (!session || session.revoked_at) return undefined;
+    const operator = await this.#store.getOperator(tenant.id, record.operator_id);
+    return operator?.email === email.trim().toLowerCase() ? session.id : undefined;
   }
 
   /** The same answer, after the same work, for an unknown email and a wrong password. */

@@ -29,8 +29,9 @@ describe('handoff to a human', () => {
     const address = platform.app.server.address();
     if (!address || typeof address === 'string') throw new Error('not listening');
     base = `ws://127.0.0.1:${address.port}`;
-    // Development mode: the first operator is the owner, the second registers as an agent.
-    for (const name of ['Dana', 'Sam']) {
+    // Development mode: the first operator is the owner, the others register as agents; Ada is
+    // then made an admin.
+    for (const name of ['Dana', 'Sam', 'Kim', 'Ada']) {
       const response = await platform.app.inject({
         method: 'POST',
         url: '/api/v1/auth/register',
@@ -40,6 +41,13 @@ describe('handoff to a human', () => {
       expect(response.statusCode).toBe(200);
       operators.push({ id: response.json().user.id, token: response.json().access_token, name });
     }
+    const promoted = await platform.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/operators/${operators[3]?.id}`,
+      headers: { ...DEMO, authorization: `Bearer ${operators[0]?.token}` },
+      payload: { role: 'admin' },
+    });
+    expect(promoted.json().role).toBe('admin');
   });
   afterAll(() => platform?.close());
 
@@ -155,6 +163,58 @@ describe('handoff to a human', () => {
     } finally {
       slow = false;
     }
+  });
+
+  describe('who may release or close a chat someone took over', () => {
+    const [DANA_OWNER, SAM_AGENT, KIM_AGENT, ADA_ADMIN] = [0, 1, 2, 3];
+    const statusOf = async (chatId: string) =>
+      (
+        await platform.app.inject({
+          url: `/api/v1/chats/${chatId}`,
+          headers: { ...DEMO, authorization: `Bearer ${operators[0]?.token}` },
+        })
+      ).json();
+
+    it('another agent gets 403 chat_assigned_to_other naming the assignee, and the chat stays theirs', async () => {
+      const chat = await newChat();
+      expect((await staff(SAM_AGENT, 'takeover', chat.id)).statusCode).toBe(200);
+      for (const action of ['release', 'close']) {
+        const refused = await staff(KIM_AGENT, action, chat.id);
+        expect(refused.statusCode).toBe(403);
+        expect(refused.json()).toEqual({
+          detail: expect.stringContaining(`Sam (operator ${operators[SAM_AGENT]?.id})`),
+          code: 'chat_assigned_to_other',
+          request_id: refused.headers['x-request-id'],
+        });
+      }
+      expect(await statusOf(chat.id)).toMatchObject({
+        status: 'with_human',
+        assigned_to: operators[SAM_AGENT]?.id,
+      });
+      // Nothing was announced to the visitor for the refused attempts.
+      expect((await messages(chat)).map((message) => message.metadata.event).filter(Boolean)).toEqual([
+        'operator_joined',
+      ]);
+    });
+
+    it('the assignee, an admin and an owner may', async () => {
+      const chat = await newChat();
+      expect((await staff(SAM_AGENT, 'takeover', chat.id)).statusCode).toBe(200);
+      expect((await staff(ADA_ADMIN, 'release', chat.id)).json()).toMatchObject({
+        status: 'active',
+        assigned_to: null,
+      });
+      expect((await staff(SAM_AGENT, 'takeover', chat.id)).statusCode).toBe(200);
+      expect((await staff(DANA_OWNER, 'close', chat.id)).json()).toMatchObject({ status: 'closed' });
+      const own = await newChat();
+      expect((await staff(SAM_AGENT, 'takeover', own.id)).statusCode).toBe(200);
+      expect((await staff(SAM_AGENT, 'release', own.id)).json()).toMatchObject({ status: 'active' });
+    });
+
+    it('any operator may close a chat nobody has taken', async () => {
+      const chat = await newChat();
+      expect((await staff(KIM_AGENT, 'close', chat.id)).json()).toMatchObject({ status: 'closed' });
+    });
   });
 
   it('a closed chat reopens with the assistant when the visitor writes again', async () => {

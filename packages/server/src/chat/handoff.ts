@@ -5,7 +5,7 @@
  * message in the chat's log (so a client that reconnects learns it from the backlog) and a
  * `status` event on the chat's channel (so every open socket learns it at once: `chat_status`).
  */
-import type { ChatStatus } from '@miptech/protocol';
+import type { ChatStatus, OperatorRole } from '@miptech/protocol';
 import { ApiError } from '../http/api-error.ts';
 import type { Bus } from '../realtime/bus.ts';
 import { chatChannel } from '../realtime/chat-events.ts';
@@ -18,7 +18,16 @@ export interface Staff {
   id: string;
   /** Shown to the visitor, e.g. "Dana". */
   name: string;
+  /** The operator's role, or the role an API key acts with. */
+  role: OperatorRole;
 }
+
+/**
+ * Who may give back or close a chat someone else has taken over: the tenant's owners and admins
+ * (and API keys acting as admin). An agent may not: the visitor is in the middle of a
+ * conversation with a colleague, who would be cut off without knowing why.
+ */
+const overridesAssignee = (staff: Staff) => staff.role === 'owner' || staff.role === 'admin';
 
 /** Why the chat now waits for a human. */
 export type HandoffReason = 'requested' | 'no_answer' | 'budget';
@@ -78,15 +87,20 @@ export class Handoff {
     });
   }
 
-  /** The operator gives the chat back to the assistant. */
+  /**
+   * The operator gives the chat back to the assistant. Only the operator who has it, an admin or
+   * an owner may: others get 403 `chat_assigned_to_other`, naming who has it.
+   */
   async release(tenantId: string, chatId: string, staff: Staff): Promise<ChatRecord> {
     const result = await this.#change(tenantId, chatId, {
       status: 'active',
       assigned_to: null,
       from: ['with_human', 'waiting_for_human'],
+      ...this.#onlyUnlessHeldByOther(staff),
     });
     if (!result.changed) {
       if (result.chat.status === 'closed') throw new ApiError('chat_closed');
+      await this.#refuseIfHeldByOther(result.chat, staff, 'release');
       return result.chat;
     }
     return this.#announce(result.chat, 'The assistant is back to help.', {
@@ -95,10 +109,20 @@ export class Handoff {
     });
   }
 
-  /** Ends the conversation; a new visitor message reopens it (see {@link reopen}). */
+  /**
+   * Ends the conversation; a new visitor message reopens it (see {@link reopen}). A chat someone
+   * has taken over is closed by them, an admin or an owner, as for {@link release}.
+   */
   async close(tenantId: string, chatId: string, staff: Staff): Promise<ChatRecord> {
-    const result = await this.#change(tenantId, chatId, { status: 'closed', assigned_to: null });
-    if (!result.changed) return result.chat;
+    const result = await this.#change(tenantId, chatId, {
+      status: 'closed',
+      assigned_to: null,
+      ...this.#onlyUnlessHeldByOther(staff),
+    });
+    if (!result.changed) {
+      await this.#refuseIfHeldByOther(result.chat, staff, 'close');
+      return result.chat;
+    }
     await this.#bus.publish(chatChannel(tenantId, chatId), { kind: 'stop' });
     return this.#announce(result.chat, 'The chat was closed.', {
       event: 'chat_closed',
@@ -114,6 +138,27 @@ export class Handoff {
     });
     if (!result?.changed) return result?.chat;
     return this.#announce(result.chat, 'The chat was reopened.', { event: 'chat_reopened' });
+  }
+
+  /** The store's condition that keeps an agent's change off a chat a colleague holds (one compare-and-set). */
+  #onlyUnlessHeldByOther(staff: Staff) {
+    return overridesAssignee(staff) ? {} : { unlessAssignedToOtherThan: staff.id };
+  }
+
+  async #refuseIfHeldByOther(chat: ChatRecord, staff: Staff, action: 'release' | 'close'): Promise<void> {
+    if (!chat.assigned_to || chat.assigned_to === staff.id || overridesAssignee(staff)) return;
+    const holder = await this.#holderName(chat.tenant_id, chat.assigned_to);
+    throw new ApiError(
+      'chat_assigned_to_other',
+      `${holder} has taken this chat over; only they, an admin or an owner may ${action} it`,
+    );
+  }
+
+  /** How a refusal names who has the chat: the operator's name and id, or the API key's id. */
+  async #holderName(tenantId: string, assignedTo: string): Promise<string> {
+    if (assignedTo.startsWith('api-key:')) return `An integration (${assignedTo})`;
+    const operator = await this.#store.getOperator(tenantId, assignedTo);
+    return operator ? `${operator.name} (operator ${operator.id})` : `Operator ${assignedTo}`;
   }
 
   async #change(tenantId: string, chatId: string, change: Parameters<Store['updateChatStatus']>[2]) {

@@ -3,7 +3,8 @@
  *
  *   start                                   run the platform
  *   migrate                                 apply pending schema migrations
- *   tenant create <id> --name N [--origin O]...
+ *   tenant create <id> --name N [--origin O]... [--owner-email E [--owner-name N] [--password-stdin]]
+ *   tenant owner <id> --email E [--name N] [--password-stdin]
  *   tenant list
  *   tenant update <id> [--name N] [--origin O]...   (--origin replaces the list)
  *   tenant disable <id> | tenant enable <id>
@@ -12,6 +13,8 @@
  *   knowledge delete <document-id> --tenant T
  */
 import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { createOwner, inviteOwner, ownerPasswordProblems } from '../auth/owner-bootstrap.ts';
 import { type Config, ConfigError, loadConfig } from '../config.ts';
 import { ingestSources, type SourceReport } from '../knowledge/ingest.ts';
 import { startServer } from '../server.ts';
@@ -25,6 +28,12 @@ const USAGE = `Usage: npm run cli -- <command>
   start                                        run the platform (same as npm start)
   migrate                                      apply pending schema migrations
   tenant create <id> --name <name> [--origin <url>]...
+                [--owner-email <email> [--owner-name <name>] [--password-stdin]]
+                                               with --owner-email, also its first owner: an
+                                               invitation (printed once), or with --password-stdin
+                                               an account with the password read from stdin
+  tenant owner <id> --email <email> [--name <name>] [--password-stdin]
+                                               add an owner to an existing tenant, the same way
   tenant list
   tenant update <id> [--name <name>] [--origin <url>]...   (--origin replaces the list)
   tenant disable <id>
@@ -64,6 +73,10 @@ function parseOptions(args: string[]) {
         name: { type: 'string' },
         origin: { type: 'string', multiple: true },
         tenant: { type: 'string' },
+        'owner-email': { type: 'string' },
+        'owner-name': { type: 'string' },
+        email: { type: 'string' },
+        'password-stdin': { type: 'boolean' },
       },
     });
   } catch (error) {
@@ -84,10 +97,26 @@ async function tenantCommand(store: Store, args: string[]): Promise<void> {
   const origins = values.origin?.map(normaliseOrigin);
   let tenant: Tenant | undefined;
   switch (action) {
-    case 'create':
+    case 'create': {
       if (!values.name) throw new UsageError('tenant create: --name is required');
+      if (values['password-stdin'] && !values['owner-email'])
+        throw new UsageError('tenant create: --password-stdin needs --owner-email');
+      // Everything about the owner is checked before the tenant exists, so a mistake leaves nothing half made.
+      const owner = values['owner-email']
+        ? await ownerRequest(values['owner-email'], values['owner-name'], values['password-stdin'])
+        : undefined;
       tenant = await store.createTenant({ id, name: values.name, allowed_origins: origins ?? [] });
-      break;
+      printTenant(tenant);
+      if (owner) await addOwner(store, tenant.id, owner);
+      return;
+    }
+    case 'owner': {
+      if (!values.email) throw new UsageError('tenant owner: --email is required');
+      const owner = await ownerRequest(values.email, values.name, values['password-stdin']);
+      if (!(await store.getTenant(id))) throw new UsageError(`No tenant "${id}"`);
+      await addOwner(store, id, owner);
+      return;
+    }
     case 'update':
       tenant = await store.updateTenant(id, { name: values.name, allowed_origins: origins });
       break;
@@ -100,6 +129,59 @@ async function tenantCommand(store: Store, args: string[]): Promise<void> {
   }
   if (!tenant) throw new UsageError(`No tenant "${id}"`);
   printTenant(tenant);
+}
+
+interface OwnerRequest {
+  email: string;
+  name: string | undefined;
+  /** Undefined: make an invitation instead. */
+  password: string | undefined;
+}
+
+/** Reads all of stdin; one trailing newline (what `echo` and a here-string add) is not part of it. */
+async function readStdin(): Promise<string> {
+  let text = '';
+  for await (const chunk of process.stdin) text += String(chunk);
+  return text.replace(/\r?\n$/, '');
+}
+
+/** Checks the owner's email and, with `--password-stdin`, reads and checks the password. */
+async function ownerRequest(
+  email: string,
+  name: string | undefined,
+  passwordFromStdin: boolean | undefined,
+): Promise<OwnerRequest> {
+  if (!z.email().safeParse(email.trim()).success) throw new UsageError(`Not an email address: "${email}"`);
+  if (!passwordFromStdin) return { email, name, password: undefined };
+  const password = await readStdin();
+  const problems = ownerPasswordProblems(password, { email, name });
+  if (problems.length > 0)
+    throw new UsageError(`The password read from stdin is too weak: ${problems.join(' ')}`);
+  return { email, name, password };
+}
+
+/** Creates the owner (with a password) or prints a one-time owner invitation. */
+async function addOwner(store: Store, tenantId: string, owner: OwnerRequest): Promise<void> {
+  if (owner.password !== undefined) {
+    const created = await createOwner(store, tenantId, { ...owner, password: owner.password });
+    console.log(`Owner ${created.email} created for tenant ${tenantId}; they can log in now.`);
+    return;
+  }
+  const invitation = await inviteOwner(store, tenantId, owner.email);
+  const body = JSON.stringify({
+    email: invitation.email,
+    password: '<a passphrase of 10+ characters>',
+    invitation_token: invitation.invitation_token,
+  });
+  console.log(
+    [
+      `Owner invitation for ${invitation.email} (usable once, until ${invitation.expires_at}); it is shown only now:`,
+      `  ${invitation.invitation_token}`,
+      'They become the owner by registering with it:',
+      `  curl -X POST http://localhost:8000/api/v1/auth/register -H 'X-Tenant-ID: ${tenantId}' \\`,
+      `    -H 'Content-Type: application/json' -d '${body}'`,
+    ].join('\n'),
+  );
 }
 
 /** The tenant named by `--tenant`, which must exist: documents of no tenant would be unreachable. */

@@ -191,6 +191,46 @@ describe('rate limits, in-process counters', () => {
     );
   });
 
+  it("lets a browser that signed in before (its refresh cookie) log in with the right password while strangers' failures lock the account", async () => {
+    const platform = await start({ loginFailuresPerAccount: 3, loginFailuresPerIp: 3 });
+    const registered = await register(platform, 'owner@example.com', { ip: '203.0.113.80' });
+    const cookie = registered.cookies.find((item) => item.name === 'miptech_refresh')?.value ?? '';
+    expect(cookie).not.toBe('');
+    const fromDevice = (password: string, refresh = cookie, ip = '203.0.113.80') =>
+      platform.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        remoteAddress: ip,
+        headers: { 'x-tenant-id': DEMO_TENANT_ID },
+        cookies: { miptech_refresh: refresh },
+        payload: { email: 'owner@example.com', password },
+      });
+    // A stranger fails three times, from the owner's own address (a shared office NAT) too.
+    for (let i = 0; i < 3; i++) {
+      expect(
+        (await login(platform, 'owner@example.com', 'wrong password, sorry', { ip: '203.0.113.80' }))
+          .statusCode,
+      ).toBe(401);
+    }
+    expectRateLimited(
+      await login(platform, 'owner@example.com', PASSWORD, { ip: '198.51.100.80' }),
+      LOGIN_WINDOW_SECONDS,
+    );
+    // A made-up or another account's cookie is no way around the lock.
+    expectRateLimited(await fromDevice(PASSWORD, 'made-up-token'), LOGIN_WINDOW_SECONDS);
+    const colleague = await register(platform, 'agent@example.com', { ip: '198.51.100.81' });
+    const colleagueCookie = colleague.cookies.find((item) => item.name === 'miptech_refresh')?.value;
+    expectRateLimited(await fromDevice(PASSWORD, colleagueCookie), LOGIN_WINDOW_SECONDS);
+    // The owner's browser still gets in with the right password.
+    const mine = await fromDevice(PASSWORD);
+    expect(mine.statusCode, mine.body).toBe(200);
+    // That device has its own limit: a thief holding the cookie does not get endless guesses.
+    const nextCookie = mine.cookies.find((item) => item.name === 'miptech_refresh')?.value ?? '';
+    for (let i = 0; i < 3; i++)
+      expect((await fromDevice('wrong password, sorry', nextCookie)).statusCode).toBe(401);
+    expectRateLimited(await fromDevice(PASSWORD, nextCookie), LOGIN_WINDOW_SECONDS);
+  });
+
   it('locks an unknown email like a known one, so a 429 tells nothing about who has an account', async () => {
     const platform = await start({ loginFailuresPerAccount: 3, loginFailuresPerIp: 100 });
     for (let i = 0; i < 3; i++) {
@@ -224,6 +264,67 @@ describe('rate limits, in-process counters', () => {
     expect((await login(platform, 'owner@example.com', PASSWORD, { ip: '203.0.113.30' })).statusCode).toBe(
       200,
     );
+  });
+});
+
+/** Registers the owner (from its own address) and returns a way to call `/auth/me` as them. */
+async function ownerOf(platform: TestPlatform, caller: Caller) {
+  const registered = await register(platform, 'owner@example.com', caller);
+  expect(registered.statusCode, registered.body).toBe(200);
+  const { access_token } = registered.json<{ access_token: string }>();
+  return () => send(platform, 'GET', '/api/v1/auth/me', undefined, { ...caller, token: access_token });
+}
+
+describe('a fair tenant budget: one client cannot spend it for everyone', () => {
+  it('a flood refused by the per-IP auth limit spends none of the tenant budget', async () => {
+    const platform = await start({ tenantPerMinute: 20, tenantPerIpPerMinute: 20, authPerIpPerMinute: 3 });
+    const me = await ownerOf(platform, { ip: '203.0.113.40' }); // tenant: 1
+    const flood = { ip: '198.51.100.7' };
+    const answers = [];
+    for (let i = 0; i < 60; i++)
+      answers.push(await send(platform, 'POST', '/api/v1/auth/refresh', {}, flood));
+    // Three reach the route (no token: 401); the rest are refused by the address's auth limit.
+    expect(answers.filter((answer) => answer.statusCode === 401)).toHaveLength(3); // tenant: 4
+    expect(answers.filter((answer) => answer.statusCode === 429)).toHaveLength(57);
+    // Had the 57 refusals spent the tenant's 20, everyone below would get 429.
+    expect((await startChat(platform, { ip: '203.0.113.41' })).statusCode).toBe(200);
+    expect((await me()).statusCode).toBe(200);
+    expect((await login(platform, 'owner@example.com', PASSWORD, { ip: '203.0.113.42' })).statusCode).toBe(
+      200,
+    );
+  });
+
+  it('one address spends at most its share of the tenant budget; another visitor and the owner still get through', async () => {
+    const platform = await start({ tenantPerMinute: 20, tenantPerIpPerMinute: 5 });
+    const me = await ownerOf(platform, { ip: '203.0.113.50' }); // tenant: 1
+    const flood = { ip: '198.51.100.8' };
+    const { chatId, token } = await newVisitorChat(platform, flood); // tenant: 2, share: 1
+    // Reading a chat has no narrower limit of its own: only the share stops this client.
+    const answers = [];
+    for (let i = 0; i < 40; i++) {
+      answers.push(await send(platform, 'GET', `/api/v1/chat/${chatId}`, undefined, { ...flood, token }));
+    }
+    expect(answers.filter((answer) => answer.statusCode === 200)).toHaveLength(4); // tenant: 6
+    const refused = answers.find((answer) => answer.statusCode === 429);
+    expectRateLimited(refused as LightMyRequestResponse);
+    expect(refused?.json().detail).toMatch(/this address/);
+    expect((await startChat(platform, { ip: '203.0.113.51' })).statusCode).toBe(200);
+    expect((await me()).statusCode).toBe(200);
+  });
+
+  it('many addresses together still meet the tenant budget (the limit of this guarantee)', async () => {
+    const platform = await start({ tenantPerMinute: 6, tenantPerIpPerMinute: 2 });
+    const statuses = [];
+    for (let i = 1; i <= 8; i++)
+      statuses.push((await startChat(platform, { ip: `203.0.113.${60 + i}` })).statusCode);
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 200, 429, 429]);
+  });
+
+  it('a client whose connection is gone is counted under one shared key, not failed with a 500', async () => {
+    const { ipOf } = await import('./rate-limits.ts');
+    expect(ipOf({ ip: undefined as unknown as string })).toBe('unknown-address');
+    expect(ipOf({ ip: '203.0.113.70' })).toBe('203.0.113.70');
+    expect(ipOf({ ip: '2001:db8:1:2:3:4:5:6' })).toBe(ipOf({ ip: '2001:db8:1:2:ffff::1' }));
   });
 });
 
@@ -289,6 +390,19 @@ describe.skipIf(!redisUrl)('rate limits, counters in Redis shared by two instanc
     expect(Number(await redis.get(key as string))).toBe(6);
     expect(await redis.pttl(key as string)).toBeGreaterThan(0);
     // Another address is not affected.
+    expect((await startChat(two, { ip: ip(), tenant })).statusCode).toBe(200);
+  });
+
+  it('two instances share the per-address share of the tenant budget; another client still gets through', async () => {
+    const limits = { tenantPerMinute: 40, tenantPerIpPerMinute: 4 };
+    const one = await instance(limits);
+    const two = await instance(limits);
+    const flood = { ip: ip(), tenant };
+    const statuses = [];
+    for (const platform of [one, two, one, two, one, two])
+      statuses.push((await startChat(platform, flood)).statusCode);
+    expect(statuses).toEqual([200, 200, 200, 200, 429, 429]);
+    expect((await startChat(one, { ip: ip(), tenant })).statusCode).toBe(200);
     expect((await startChat(two, { ip: ip(), tenant })).statusCode).toBe(200);
   });
 

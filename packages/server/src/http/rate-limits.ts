@@ -7,6 +7,12 @@
  * check wrapped in a hook of ours. In process, each limiter keeps the 5000 most recently seen keys
  * (the plugin's LRU); with many more clients than that per minute, use Redis. Counters fail open: when Redis is unreachable, requests are
  * served rather than refused, and the log says so.
+ *
+ * Fairness: the narrow limits (per IP, per visitor, per route) are `onRequest` hooks; the tenant's
+ * budget is a `preParsing` hook, which Fastify runs after every `onRequest` hook, so a request
+ * refused by a narrow limit never spends the tenant's budget. And one address may spend only a
+ * share of that budget, so one client cannot exhaust it for the tenant's other visitors and its
+ * operators (issue 11: 3200 refresh calls from one address in 1.5 s used to lock everyone out).
  */
 import rateLimit, { normalizeIP } from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -22,7 +28,10 @@ type Hook = (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
 
 /** The limiters routes attach as `onRequest` hooks, and the login-failure counters. */
 export interface Limiters {
-  /** Every request naming a tenant, per tenant. */
+  /**
+   * Every request naming a tenant: first the address's share of the tenant's budget, then the
+   * budget itself. Register it as a `preParsing` hook, after the narrow `onRequest` limiters.
+   */
   perTenant: Hook;
   /** Starting chats: per IP and per visitor. */
   chatCreation: Hook[];
@@ -30,10 +39,20 @@ export interface Limiters {
   messages: Hook[];
   /** Register, login, refresh: per IP. */
   auth: Hook;
-  /** Refuses a login (429) when the account (`tenant:email`) or the IP failed too often lately. */
-  assertLoginAllowed(request: FastifyRequest, reply: FastifyReply, account: string): Promise<void>;
-  /** Counts a failed login against the account and the IP. */
-  recordLoginFailure(request: FastifyRequest, account: string): Promise<void>;
+  /**
+   * Refuses a login (429) when the account (`tenant:email`) or the IP failed too often lately.
+   * With `device` (the session of a valid refresh cookie for this very account: a browser that
+   * signed in before), only that device's own failures count: strangers' failures lock strangers
+   * out, not the operator's own browser (OWASP's "device cookies").
+   */
+  assertLoginAllowed(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    account: string,
+    device?: string,
+  ): Promise<void>;
+  /** Counts a failed login against the account and the IP, and the device when there is one. */
+  recordLoginFailure(request: FastifyRequest, account: string, device?: string): Promise<void>;
   /** The WebSocket gateway's counters; see {@link SocketCounters}. */
   sockets: SocketCounters;
 }
@@ -54,7 +73,15 @@ export interface SocketCounters {
   ): Promise<number | undefined>;
 }
 
-const ipOf = (request: FastifyRequest) => normalizeIP(request.ip, 64);
+/**
+ * The client's address (IPv6 by its /64). A client that resets its connection right after sending
+ * leaves a request whose socket no longer knows its peer (`request.ip` undefined): such requests
+ * share one counter rather than escape counting or fail with a 500.
+ */
+export const ipOf = (request: Pick<FastifyRequest, 'ip'>): string => {
+  const ip = request.ip as string | undefined;
+  return ip ? normalizeIP(ip, 64) : 'unknown-address';
+};
 const tenantIdOf = (request: FastifyRequest) => request.tenant?.id ?? '';
 const visitorOf = (request: FastifyRequest) =>
   request.principal.kind === 'visitor'
@@ -104,6 +131,7 @@ export async function registerLimiters(
 
   // `createRateLimit()` keys by request only; the account a login names is handed over on the side.
   const accountOfLogin = new WeakMap<FastifyRequest, string>();
+  const deviceOfLogin = new WeakMap<FastifyRequest, string>();
   const accountFailures = counter(
     'login-account',
     limits.loginFailuresPerAccount,
@@ -119,12 +147,27 @@ export async function registerLimiters(
     visitorOf,
   );
   const handshakesPerIp = counter('ws-handshake-ip', limits.socketHandshakesPerIpPerMinute, MINUTE, ipOf);
+  const deviceFailures = counter(
+    'login-device',
+    limits.loginFailuresPerAccount,
+    LOGIN_FAILURE_WINDOW,
+    (request) => deviceOfLogin.get(request) ?? '',
+  );
+  const tenantShare = counter('tenant-ip', limits.tenantPerIpPerMinute, MINUTE, (request) =>
+    request.tenant ? `${request.tenant.id}:${ipOf(request)}` : '',
+  );
+  const tenantBudget = hook(
+    counter('tenant', limits.tenantPerMinute, MINUTE, tenantIdOf),
+    'requests for this tenant',
+  );
+  const shareOfTenant = hook(tenantShare, 'requests from this address for this tenant');
 
   return {
-    perTenant: hook(
-      counter('tenant', limits.tenantPerMinute, MINUTE, tenantIdOf),
-      'requests for this tenant',
-    ),
+    async perTenant(request, reply) {
+      // The share first: an address over its share is refused without spending the tenant's budget.
+      await shareOfTenant(request, reply);
+      await tenantBudget(request, reply);
+    },
     chatCreation: [
       hook(counter('chat-ip', limits.chatsPerIpPerMinute, MINUTE, ipOf), 'chats started from this address'),
       hook(counter('chat-visitor', limits.chatsPerVisitorPerMinute, MINUTE, visitorOf), 'chats started'),
@@ -135,9 +178,10 @@ export async function registerLimiters(
       'sign-in requests from this address',
     ),
 
-    async assertLoginAllowed(request, reply, account) {
+    async assertLoginAllowed(request, reply, account, device) {
       accountOfLogin.set(request, account);
-      for (const check of [accountFailures, ipFailures]) {
+      if (device) deviceOfLogin.set(request, device);
+      for (const check of device ? [deviceFailures] : [accountFailures, ipFailures]) {
         // Peek without counting: only failures count, and this attempt has not failed yet.
         const status = await check(request, { increment: false });
         if (!status.isAllowed && status.remaining <= 0 && status.ttl > 0) {
@@ -146,9 +190,10 @@ export async function registerLimiters(
       }
     },
 
-    async recordLoginFailure(request, account) {
+    async recordLoginFailure(request, account, device) {
       accountOfLogin.set(request, account);
-      await Promise.all([accountFailures(request), ipFailures(request)]);
+      if (device) deviceOfLogin.set(request, device);
+      await Promise.all([accountFailures(request), ipFailures(request), deviceFailures(request)]);
     },
 
     sockets: {

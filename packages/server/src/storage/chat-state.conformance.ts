@@ -39,6 +39,43 @@ export function describeChatStateConformance(
       expect((await reopen()) && (await store.getTenant(tenant.id))?.assistant).toEqual(settings);
     });
 
+    test("a change limited to the chat's own assignee leaves a chat another operator holds alone", async () => {
+      const chat = await newChat();
+      const release = {
+        status: 'active',
+        assigned_to: null,
+        unlessAssignedToOtherThan: 'operator-2',
+      } as const;
+      // Unassigned: anyone's limited change applies.
+      expect(
+        (
+          await store.updateChatStatus(chat.tenant_id, chat.id, {
+            status: 'waiting_for_human',
+            unlessAssignedToOtherThan: 'operator-2',
+          })
+        )?.changed,
+      ).toBe(true);
+      await store.updateChatStatus(chat.tenant_id, chat.id, {
+        status: 'with_human',
+        assigned_to: 'operator-1',
+      });
+      const refused = await store.updateChatStatus(chat.tenant_id, chat.id, release);
+      expect(refused).toMatchObject({
+        changed: false,
+        chat: { status: 'with_human', assigned_to: 'operator-1' },
+      });
+      expect(await store.getChat(chat.tenant_id, chat.id)).toMatchObject({
+        status: 'with_human',
+        assigned_to: 'operator-1',
+      });
+      // The holder's own limited change applies.
+      const own = await store.updateChatStatus(chat.tenant_id, chat.id, {
+        ...release,
+        unlessAssignedToOtherThan: 'operator-1',
+      });
+      expect(own).toMatchObject({ changed: true, chat: { status: 'active', assigned_to: null } });
+    });
+
     test('a new chat is active and unassigned; a status change is kept with its assignee', async () => {
       const chat = await newChat();
       expect(chat).toMatchObject({ status: 'active', assigned_to: null });

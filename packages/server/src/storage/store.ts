@@ -199,6 +199,11 @@ export interface ChatStatusChange {
   assigned_to?: string | null;
   /** Apply only from these states; any state when absent. */
   from?: ChatStatus[];
+  /**
+   * Apply only when the chat is unassigned or assigned to this id; any assignee when absent. Part
+   * of the same compare-and-set, so an agent's release cannot undo a takeover that won the race.
+   */
+  unlessAssignedToOtherThan?: string;
 }
 
 /** Result of {@link Store.updateChatStatus}. */

@@ -43,6 +43,8 @@ describe('tenant resolution', () => {
     const response = await createChat({}, {}, '/api/v1/chat?tenant_id=acme');
     expect(response.statusCode).toBe(200);
     expect(response.json().tenant_id).toBe('acme');
+    const agreeing = await createChat({ 'x-tenant-id': 'acme' }, {}, '/api/v1/chat?tenant_id=acme');
+    expect(agreeing.statusCode).toBe(200);
   });
 
   it('answers a request without a tenant with 400 tenant_missing and the seed-recognised detail', async () => {
@@ -66,8 +68,22 @@ describe('tenant resolution', () => {
       400,
       'tenant_conflict',
     ],
-  ])('refuses %s', async (_name, headers, status, code) => {
-    const response = await createChat(headers);
+    [
+      'a header and a query parameter that disagree',
+      { 'x-tenant-id': 'miptech-company' },
+      400,
+      'tenant_conflict',
+      '/api/v1/chat?tenant_id=acme',
+    ],
+    [
+      'a repeated query parameter that disagrees',
+      {},
+      400,
+      'tenant_conflict',
+      '/api/v1/chat?tenant_id=acme&tenant_id=miptech-company',
+    ],
+  ])('refuses %s', async (_name, headers, status, code, url?: string) => {
+    const response = await createChat(headers, {}, url);
     expect(response.statusCode).toBe(status);
     expect(response.json().code).toBe(code);
   });

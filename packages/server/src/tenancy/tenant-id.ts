@@ -9,9 +9,12 @@ import { ApiError } from '../http/api-error.ts';
 export const isTenantId = (value: string): boolean => TENANT_ID_PATTERN.test(value);
 
 /**
- * The tenant id a request names: `X-Tenant-ID`, else `X-Tenant`, `Tenant-ID`, `tenant`, else the
- * `tenant_id` query parameter. Undefined when none is present. Sources that disagree are an error,
- * not a silent choice, and so is a value that is not a slug.
+ * The tenant id a request names: `X-Tenant-ID`, `X-Tenant`, `Tenant-ID`, `tenant` and the
+ * `tenant_id` query parameter, which must all agree (decision 003). Undefined when none is present.
+ * Sources that disagree are an error, not a silent choice: a header and a query parameter naming
+ * two tenants usually mean a link built for one tenant is replayed with another's header, and
+ * picking either would act on a tenant the caller may not have meant. A value that is not a slug
+ * is an error too.
  */
 export function tenantIdOf(request: Pick<FastifyRequest, 'headers' | 'query'>): string | undefined {
   const named = new Set<string>();
@@ -23,8 +26,9 @@ export function tenantIdOf(request: Pick<FastifyRequest, 'headers' | 'query'>): 
     }
   }
   const query = request.query as Record<string, unknown> | undefined;
-  if (named.size === 0 && typeof query?.tenant_id === 'string' && query.tenant_id.trim()) {
-    named.add(query.tenant_id.trim());
+  // A repeated parameter (`?tenant_id=a&tenant_id=b`) arrives as an array: each value is a claim.
+  for (const value of [query?.tenant_id].flat()) {
+    if (typeof value === 'string' && value.trim()) named.add(value.trim());
   }
   if (named.size === 0) return undefined;
   if (named.size > 1) {

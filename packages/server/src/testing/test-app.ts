@@ -48,6 +48,9 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestP
     MIPTECH_DEMO: 'true',
     // The assistant answers only where a test asks for it (`RESPONDER: 'assistant'` or `app.responder`).
     RESPONDER: 'none',
+    // Suites register their operators over HTTP, production ones included; the bootstrap tests
+    // (cli/tenant-bootstrap.test.ts) set it to false to see the production default.
+    OPEN_REGISTRATION: 'true',
     ...options.env,
   });
   config.rateLimits = { ...GENEROUS_LIMITS, ...options.rateLimits };

@@ -95,12 +95,15 @@ export async function authRoutes(app: FastifyInstance, options: AuthRouteOptions
       const tenant = tenantOf(request);
       assertSameTenant(tenant.id, request.body.tenant_id);
       const account = `${tenant.id}:${request.body.email}`;
-      await limiters.assertLoginAllowed(request, reply, account);
+      // A browser that signed in to this account before (its refresh cookie) is judged by its own
+      // failures only, so strangers' wrong passwords cannot lock the operator out of it.
+      const device = await auth.recognizedDevice(tenant, request.body.email, request.cookies[REFRESH_COOKIE]);
+      await limiters.assertLoginAllowed(request, reply, account, device);
       try {
         return sendTokens(reply, await auth.login(tenant, request.body));
       } catch (error) {
         if (error instanceof ApiError && error.code === 'invalid_credentials') {
-          await limiters.recordLoginFailure(request, account);
+          await limiters.recordLoginFailure(request, account, device);
         }
         throw error;
       }

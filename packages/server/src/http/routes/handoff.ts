@@ -25,8 +25,10 @@ const staff = { access: { kind: 'staff', roles: ANY_ROLE, apiKeys: true } } as c
 /** The operator, or the API key of an integration (a help-desk bridge), acting on chats. */
 function staffOf(request: FastifyRequest): Staff {
   const principal = request.principal;
-  if (principal.kind === 'operator') return { id: principal.operator.id, name: principal.operator.name };
-  if (principal.kind === 'api_key') return { id: `api-key:${principal.key.id}`, name: principal.key.name };
+  if (principal.kind === 'operator')
+    return { id: principal.operator.id, name: principal.operator.name, role: principal.role };
+  if (principal.kind === 'api_key')
+    return { id: `api-key:${principal.key.id}`, name: principal.key.name, role: principal.role };
   throw new Error('staffOf() called outside a staff route');
 }
 
@@ -67,10 +69,15 @@ export async function handoffRoutes(
     [
       'release',
       'Give the chat back to the assistant',
-      'The chat becomes `active` again; the assistant answers the next message.',
+      'The chat becomes `active` again; the assistant answers the next message. A chat someone has taken over is released by them, an admin or an owner: others get 403 `chat_assigned_to_other`.',
       handoff.release,
     ],
-    ['close', 'Close the chat', 'A new visitor message reopens it, with the assistant.', handoff.close],
+    [
+      'close',
+      'Close the chat',
+      'A new visitor message reopens it, with the assistant. A chat someone has taken over is closed by them, an admin or an owner: others get 403 `chat_assigned_to_other`.',
+      handoff.close,
+    ],
   ] as const;
   for (const [action, summary, description, change] of transitions) {
     api.post(

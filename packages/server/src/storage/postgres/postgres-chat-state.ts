@@ -28,10 +28,20 @@ export class PostgresChatState {
          updated_at = $6
        WHERE id = $1 AND tenant_id = $2
          AND ($7::text[] IS NULL OR status = ANY($7::text[]))
+         AND ($8::text IS NULL OR assigned_to IS NULL OR assigned_to = $8)
          AND NOT (status = $3 AND assigned_to IS NOT DISTINCT FROM
                   (CASE WHEN $4 THEN $5 ELSE assigned_to END))
        RETURNING *`,
-      [chat_id, tenant_id, change.status, assignment, change.assigned_to ?? null, now(), change.from ?? null],
+      [
+        chat_id,
+        tenant_id,
+        change.status,
+        assignment,
+        change.assigned_to ?? null,
+        now(),
+        change.from ?? null,
+        change.unlessAssignedToOtherThan ?? null,
+      ],
     );
     const row = updated.rows[0];
     if (row) return { chat: toChat(row), changed: true };

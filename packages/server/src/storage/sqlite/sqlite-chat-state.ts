@@ -27,7 +27,10 @@ export class SqliteChatState {
       if (!row) return undefined;
       const chat = toChat(row);
       const assigned_to = change.assigned_to === undefined ? chat.assigned_to : change.assigned_to;
-      const allowed = change.from === undefined || change.from.includes(chat.status);
+      const holder = change.unlessAssignedToOtherThan;
+      const allowed =
+        (change.from === undefined || change.from.includes(chat.status)) &&
+        (holder === undefined || chat.assigned_to === null || chat.assigned_to === holder);
       if (!allowed || (chat.status === change.status && chat.assigned_to === assigned_to)) {
         return { chat, changed: false };
       }
