@@ -5,6 +5,7 @@
  * "127.0.0.1" to the connection (DNS rebinding). Every connection goes through that check, so a
  * redirect to an internal address is refused like a first request would be.
  */
+import { isIPv6, type LookupFunction } from 'node:net';
 import { Agent, buildConnector, fetch as undiciFetch } from 'undici';
 import { OutboundPolicy, OutboundRefusedError } from './outbound-policy.ts';
 
@@ -27,15 +28,33 @@ export function createGuardedFetch(
   policy: OutboundPolicy = new OutboundPolicy(),
   options: GuardedFetchOptions = {},
 ): typeof fetch {
-  const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
-  const connect = buildConnector({ timeout: connectTimeoutMs });
+  // Names are resolved by `lookup` below, inside the connection: net connects to exactly the
+  // addresses it returns (trying IPv6 and IPv4 in turn), and it returns only checked ones.
+  const lookup: LookupFunction = (hostname, lookupOptions, callback) => {
+    policy.resolve(hostname).then(
+      (addresses) => {
+        const entries = addresses.map((address) => ({ address, family: isIPv6(address) ? 6 : 4 }));
+        if (lookupOptions.all) callback(null, entries);
+        else callback(null, entries[0]?.address ?? '', entries[0]?.family ?? 4);
+      },
+      (error: unknown) => callback(error as NodeJS.ErrnoException, ''),
+    );
+  };
+  const connect = buildConnector({
+    timeout: options.connectTimeoutMs ?? 10_000,
+    lookup,
+    autoSelectFamily: true,
+  });
   const dispatcher = new Agent({
     connect: (connectOptions, callback) => {
-      policy.resolve(connectOptions.hostname).then(
-        // `host` keeps the name, so TLS sends it (SNI) and checks the certificate against it.
-        (address) => connect({ ...connectOptions, hostname: address }, callback),
-        (error: unknown) => callback(error as Error, null),
-      );
+      // An IP literal never reaches `lookup` (net connects to it directly): check it here.
+      try {
+        policy.checkHost(connectOptions.hostname);
+      } catch (error) {
+        callback(error as Error, null);
+        return;
+      }
+      connect(connectOptions, callback);
     },
   });
   const redirect = options.redirects === 'refuse' ? 'manual' : 'follow';

@@ -167,9 +167,9 @@ describe('OutboundPolicy.resolve', () => {
   });
   const policy = new OutboundPolicy({ resolve: resolver, allow: parseAllowList('allowed.example') });
 
-  it('returns the checked address to connect to', async () => {
-    await expect(policy.resolve('public.example')).resolves.toBe('93.184.216.34');
-    await expect(policy.resolve('93.184.216.34')).resolves.toBe('93.184.216.34');
+  it('returns the checked addresses to connect to', async () => {
+    await expect(policy.resolve('public.example')).resolves.toEqual(['93.184.216.34']);
+    await expect(policy.resolve('93.184.216.34')).resolves.toEqual(['93.184.216.34']);
   });
 
   it.each(['rebind.example', 'mixed.example', 'mapped.example', 'metadata.example'])(
@@ -193,7 +193,7 @@ describe('OutboundPolicy.resolve', () => {
   });
 
   it('trusts an allowed host name whatever it resolves to', async () => {
-    await expect(policy.resolve('allowed.example')).resolves.toBe('192.168.1.20');
+    await expect(policy.resolve('allowed.example')).resolves.toEqual(['192.168.1.20']);
   });
 
   it('passes a resolver failure on, so the caller reports it as a failed connection', async () => {

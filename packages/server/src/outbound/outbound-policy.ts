@@ -93,27 +93,26 @@ export class OutboundPolicy {
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
       throw new OutboundRefusedError(`${url.protocol} URLs are not fetched; only http and https`);
     }
-    this.#checkName(url.hostname);
+    this.checkHost(url.hostname);
     return url;
   }
 
   /**
-   * The address to connect to for `hostname`: every address it resolves to must be allowed (a
-   * name with one internal record among public ones is refused), and the first is returned so the
-   * caller connects to exactly the address that was checked.
+   * The addresses to connect to for `hostname`: every address it resolves to must be allowed (a
+   * name with one internal record among public ones is refused), and the caller connects only to
+   * these, the addresses that were checked.
    *
    * @throws {OutboundRefusedError} when the name or one of its addresses is internal.
    * @throws the resolver's error (e.g. `ENOTFOUND`) when the name does not resolve.
    */
-  async resolve(hostname: string): Promise<string> {
+  async resolve(hostname: string): Promise<string[]> {
     const host = unbracket(hostname);
-    this.#checkName(host);
-    if (isIpLiteral(host)) return classifyAddressOrThrow(host, host, this.allow);
+    this.checkHost(host);
+    if (isIpLiteral(host)) return [classifyAddressOrThrow(host, host, this.allow)];
     const addresses = await this.#resolve(host);
     if (!addresses.length) throw new OutboundRefusedError(`${host} resolves to no address`);
-    if (allowsHost(this.allow, host)) return addresses[0] as string;
-    for (const address of addresses) classifyAddressOrThrow(host, address, this.allow);
-    return addresses[0] as string;
+    if (allowsHost(this.allow, host)) return addresses;
+    return addresses.map((address) => classifyAddressOrThrow(host, address, this.allow));
   }
 
   /**
@@ -138,7 +137,12 @@ export class OutboundPolicy {
     }
   }
 
-  #checkName(hostname: string): void {
+  /**
+   * The checks that need no DNS: an IP literal's range, an internal-only name.
+   *
+   * @throws {OutboundRefusedError}
+   */
+  checkHost(hostname: string): void {
     const host = unbracket(hostname).toLowerCase().replace(/\.+$/, '');
     if (!host) throw new OutboundRefusedError('the URL has no host');
     if (allowsHost(this.allow, host)) return;
