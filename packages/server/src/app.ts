@@ -36,6 +36,7 @@ import { staffChatRoutes } from './http/routes/staff-chats.ts';
 import { teamRoutes } from './http/routes/team.ts';
 import { tenantSettingsRoutes } from './http/routes/tenant-settings.ts';
 import { ensureDemoKnowledge } from './knowledge/demo-knowledge.ts';
+import { type HostResolver, OutboundPolicy } from './outbound/outbound-policy.ts';
 import type { Bus } from './realtime/bus.ts';
 import { ChannelHub } from './realtime/channel-hub.ts';
 import { chatChannel } from './realtime/chat-events.ts';
@@ -70,6 +71,8 @@ export interface AppOptions {
   heartbeatIntervalMs?: number;
   /** A streaming reply untouched this long is interrupted (tests shorten it). */
   staleReplyMs?: number;
+  /** Resolves host names for the outbound policy instead of the system's DNS (tests). */
+  resolveHost?: HostResolver;
 }
 
 /** What the platform is made of, for the server entry point and for tests. */
@@ -166,6 +169,8 @@ export async function buildApp(options: AppOptions): Promise<Platform> {
     : new MemoryBus({ log: app.log });
   const hub = new ChannelHub(bus);
   const handoff = new Handoff({ store, chats, bus });
+  // Every request made on a tenant's behalf (its LLM base URL, later webhooks) obeys this policy.
+  const outbound = new OutboundPolicy({ allow: config.outboundAllow, resolve: options.resolveHost });
   const responders =
     options.responder || config.responder !== 'none'
       ? new Responders({
@@ -173,6 +178,7 @@ export async function buildApp(options: AppOptions): Promise<Platform> {
           knowledge: store.knowledge,
           log: app.log,
           fixed: options.responder ?? (config.responder === 'scripted' ? new ScriptedResponder() : undefined),
+          outbound,
         })
       : undefined;
   const replies = responders
@@ -239,7 +245,12 @@ export async function buildApp(options: AppOptions): Promise<Platform> {
       await tenantScope.register(staffChatRoutes, { chats });
       await tenantScope.register(handoffRoutes, { handoff, chats });
       await tenantScope.register(knowledgeRoutes, { knowledge: store.knowledge });
-      await tenantScope.register(tenantSettingsRoutes, { store, directory: tenants, llm: config.llm });
+      await tenantScope.register(tenantSettingsRoutes, {
+        store,
+        directory: tenants,
+        llm: config.llm,
+        outbound,
+      });
       await tenantScope.register(teamRoutes, { team });
     },
     { prefix: API_PREFIX },
