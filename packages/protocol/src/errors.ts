@@ -26,6 +26,15 @@ export const ERROR_CODES = {
   },
   document_not_found: { status: 404, detail: 'Knowledge document not found' },
   document_empty: { status: 422, detail: 'The document has no text to index' },
+  document_too_complex: {
+    status: 422,
+    detail: 'The document is nested too deeply or is too large to parse safely',
+  },
+  outbound_url_refused: {
+    status: 422,
+    detail:
+      'The URL points to an address the server does not call (loopback, private, link-local, metadata, …)',
+  },
   auth_required: {
     status: 401,
     detail: 'Authentication is required: send "Authorization: Bearer <token>"',

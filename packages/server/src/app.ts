@@ -37,6 +37,7 @@ import { staffChatRoutes } from './http/routes/staff-chats.ts';
 import { teamRoutes } from './http/routes/team.ts';
 import { tenantSettingsRoutes } from './http/routes/tenant-settings.ts';
 import { ensureDemoKnowledge } from './knowledge/demo-knowledge.ts';
+import { type HostResolver, OutboundPolicy } from './outbound/outbound-policy.ts';
 import type { Bus } from './realtime/bus.ts';
 import { ChannelHub } from './realtime/channel-hub.ts';
 import { chatChannel } from './realtime/chat-events.ts';
@@ -72,6 +73,8 @@ export interface AppOptions {
   heartbeatIntervalMs?: number;
   /** A streaming reply untouched this long is interrupted (tests shorten it). */
   staleReplyMs?: number;
+  /** Resolves host names for the outbound policy instead of the system's DNS (tests). */
+  resolveHost?: HostResolver;
 }
 
 /** What the platform is made of, for the server entry point and for tests. */
@@ -181,6 +184,8 @@ export async function buildApp(options: AppOptions): Promise<Platform> {
   const hub = new ChannelHub(bus);
   const revocation = await SocketRevocation.start({ bus, store, log: app.log });
   const handoff = new Handoff({ store, chats, bus });
+  // Every request made on a tenant's behalf (its LLM base URL, later webhooks) obeys this policy.
+  const outbound = new OutboundPolicy({ allow: config.outboundAllow, resolve: options.resolveHost });
   const responders =
     options.responder || config.responder !== 'none'
       ? new Responders({
@@ -188,6 +193,7 @@ export async function buildApp(options: AppOptions): Promise<Platform> {
           knowledge: store.knowledge,
           log: app.log,
           fixed: options.responder ?? (config.responder === 'scripted' ? new ScriptedResponder() : undefined),
+          outbound,
         })
       : undefined;
   const replies = responders
@@ -257,7 +263,12 @@ export async function buildApp(options: AppOptions): Promise<Platform> {
       await tenantScope.register(staffChatRoutes, { chats });
       await tenantScope.register(handoffRoutes, { handoff, chats });
       await tenantScope.register(knowledgeRoutes, { knowledge: store.knowledge });
-      await tenantScope.register(tenantSettingsRoutes, { store, directory: tenants, llm: config.llm });
+      await tenantScope.register(tenantSettingsRoutes, {
+        store,
+        directory: tenants,
+        llm: config.llm,
+        outbound,
+      });
       await tenantScope.register(teamRoutes, { team });
     },
     { prefix: API_PREFIX },

@@ -79,4 +79,12 @@ describe('configuration', () => {
       expect((error as Error).message).toMatch(/MIPTECH_ENV/);
     }
   });
+
+  it('reads OUTBOUND_ALLOW (hosts, addresses, CIDR ranges) and refuses a malformed entry', () => {
+    expect(loadConfig({}).outboundAllow.hosts.size).toBe(0);
+    const { outboundAllow } = loadConfig({ OUTBOUND_ALLOW: 'ollama, 10.0.0.0/8, ::1' });
+    expect([...outboundAllow.hosts]).toEqual(['ollama']);
+    expect(outboundAllow.ranges).toHaveLength(2);
+    expect(() => loadConfig({ OUTBOUND_ALLOW: '10.0.0.0/99' })).toThrow(/OUTBOUND_ALLOW: "10.0.0.0\/99"/);
+  });
 });

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { LlmProvider } from '@miptech/protocol';
 import { z } from 'zod';
+import { type AllowList, parseAllowList } from './outbound/allow-list.ts';
 
 const originList = z
   .string()
@@ -46,6 +47,16 @@ const EnvSchema = z.object({
     .string()
     .regex(/^(true|false|[0-9a-fA-F.:/, ]+)$/, 'true, false, or a comma-separated list of proxy IPs/CIDRs')
     .optional(),
+  OUTBOUND_ALLOW: z
+    .string()
+    .optional()
+    .superRefine((value, context) => {
+      try {
+        parseAllowList(value);
+      } catch (error) {
+        context.addIssue({ code: 'custom', message: (error as Error).message });
+      }
+    }),
 });
 
 /** HS256 keys are 256 bits; a shorter secret is guessable offline from any token (RFC 8725 §3.5). */
@@ -141,6 +152,8 @@ export interface Config {
   trustProxy: boolean | string;
   /** Request rate limits. */
   rateLimits: RateLimits;
+  /** Internal hosts and ranges the server may call on a tenant's behalf (`OUTBOUND_ALLOW`); none by default. */
+  outboundAllow: AllowList;
 }
 
 /** Which LLM the `assistant` responder uses, before a tenant's own overrides. */
@@ -216,6 +229,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       socketHandshakesPerIpPerMinute:
         values.WS_HANDSHAKES_PER_IP_PER_MINUTE ?? DEFAULT_RATE_LIMITS.socketHandshakesPerIpPerMinute,
     },
+    outboundAllow: parseAllowList(values.OUTBOUND_ALLOW),
   };
 }
 

@@ -64,20 +64,25 @@ export class LlmSettingError extends Error {
 
 const MAX_CACHED_MODELS = 200;
 const models = new Map<string, LanguageModel>();
+/** A number per `fetch` implementation, so models built for different outbound policies never mix. */
+const fetchIds = new WeakMap<typeof fetch, number>();
+let lastFetchId = 0;
 
 /**
- * The AI SDK model for a setting, cached per provider, base URL, model and key.
+ * The AI SDK model for a setting, cached per provider, base URL, model, key and `fetch`.
  *
  * The key and URL are always passed explicitly (an empty key when none): left undefined, the SDK
  * would read `OPENAI_API_KEY` / `ANTHROPIC_API_KEY` / `ANTHROPIC_BASE_URL` from the environment,
- * and a tenant's override could then carry a key that was never meant for its host.
+ * and a tenant's override could then carry a key that was never meant for its host. `fetch` is how
+ * the outbound policy applies (`outbound/guarded-fetch.ts`); the global one when absent.
  *
  * @example
- * const model = languageModelFor(effectiveLlm(config.llm, tenant.assistant));
+ * const model = languageModelFor(effectiveLlm(config.llm, tenant.assistant), guardedFetch);
  * streamText({ model, ... });
  */
 export function languageModelFor(
   llm: Pick<LlmConfig, 'provider' | 'baseUrl' | 'model' | 'apiKey'>,
+  fetchImpl?: typeof fetch,
 ): LanguageModel {
   const { provider, model } = llm;
   if (provider === 'none' || !model)
@@ -86,22 +91,29 @@ export function languageModelFor(
   if (!baseURL) throw new LlmSettingError(`LLM provider ${provider} needs a base URL`);
   const apiKey = llm.apiKey ?? '';
   // A hash, so the cache's keys never hold a credential in clear (heap snapshots, debugging).
-  const cacheKey = [provider, baseURL, model, createHash('sha256').update(apiKey).digest('hex')].join('\n');
+  const fetchId = fetchImpl ? idOf(fetchImpl) : 0;
+  const keyHash = createHash('sha256').update(apiKey).digest('hex');
+  const cacheKey = [provider, baseURL, model, keyHash, fetchId].join('\n');
+  const custom = fetchImpl ? { fetch: fetchImpl } : {};
   const cached = models.get(cacheKey);
   if (cached) return cached;
   let built: LanguageModel;
   switch (provider) {
     case 'openai-compatible':
-      built = createOpenAICompatible({ name: 'openai-compatible', baseURL, apiKey, includeUsage: true })(
-        model,
-      );
+      built = createOpenAICompatible({
+        name: 'openai-compatible',
+        baseURL,
+        apiKey,
+        includeUsage: true,
+        ...custom,
+      })(model);
       break;
     case 'openai':
       // `.chat()`: the chat-completions API; the default `openai(id)` speaks the Responses API.
-      built = createOpenAI({ apiKey, baseURL }).chat(model);
+      built = createOpenAI({ apiKey, baseURL, ...custom }).chat(model);
       break;
     case 'anthropic':
-      built = createAnthropic({ apiKey, baseURL })(model);
+      built = createAnthropic({ apiKey, baseURL, ...custom })(model);
       break;
     default: {
       const unknown: never = provider;
@@ -112,6 +124,14 @@ export function languageModelFor(
   if (models.size >= MAX_CACHED_MODELS) models.delete(models.keys().next().value ?? '');
   models.set(cacheKey, built);
   return built;
+}
+
+function idOf(fetchImpl: typeof fetch): number {
+  const known = fetchIds.get(fetchImpl);
+  if (known !== undefined) return known;
+  lastFetchId += 1;
+  fetchIds.set(fetchImpl, lastFetchId);
+  return lastFetchId;
 }
 
 /** How many models are cached (for tests). */

@@ -1,8 +1,12 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { AssistantSettings } from '@miptech/protocol';
 import type { FastifyBaseLogger } from 'fastify';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { LlmConfig } from '../config.ts';
+import { parseAllowList } from '../outbound/allow-list.ts';
+import { OutboundPolicy } from '../outbound/outbound-policy.ts';
 import type { PassageHit, Retriever } from '../storage/knowledge-store.ts';
 import type { MessageRecord } from '../storage/store.ts';
 import { type FakeOpenAi, startFakeOpenAi } from '../testing/fake-openai-server.ts';
@@ -129,13 +133,18 @@ afterEach(() => {
   openai.script({});
 });
 
-function responder(overrides: Partial<LlmConfig> = {}, retriever = memoryRetriever()) {
+function responder(
+  overrides: Partial<LlmConfig> = {},
+  retriever = memoryRetriever(),
+  outbound?: OutboundPolicy,
+) {
   const { log, lines } = capturingLog();
   const instance = new LlmResponder({
     retriever,
     config: { ...config, ...overrides },
     log,
     historyWindow: 4,
+    ...(outbound ? { outbound } : {}),
   });
   return { instance, lines, retriever };
 }
@@ -243,7 +252,11 @@ describe('LlmResponder: tenant scoping and overrides', () => {
     const tenantServer = await startFakeOpenAi({ reply: 'From the tenant model.' });
     try {
       const settings: AssistantSettings = { llm_base_url: tenantServer.url, llm_model: 'tenant-model' };
-      const parts = await collect(responder().instance.respond(input({ settings })));
+      // The tenant's server is on loopback, which the outbound policy refuses unless allowed.
+      const outbound = new OutboundPolicy({ allow: parseAllowList('127.0.0.1') });
+      const parts = await collect(
+        responder({}, memoryRetriever(), outbound).instance.respond(input({ settings })),
+      );
       expect(textOf(parts)).toBe('From the tenant model.');
       expect(openai.chatRequests()).toHaveLength(0);
       const [request] = tenantServer.chatRequests();
@@ -251,6 +264,64 @@ describe('LlmResponder: tenant scoping and overrides', () => {
       expect(JSON.stringify(request?.headers)).not.toContain(KEY);
     } finally {
       await tenantServer.close();
+    }
+  });
+});
+
+describe('LlmResponder: the outbound policy', () => {
+  it("refuses a tenant's loopback base URL: the listener gets nothing, the visitor a polite message", async () => {
+    const tenantServer = await startFakeOpenAi({ reply: 'leaked secret' });
+    try {
+      const settings: AssistantSettings = { llm_base_url: tenantServer.url, llm_model: 'tenant-model' };
+      const { instance, lines } = responder();
+      const parts = await collect(instance.respond(input({ settings })));
+      expect(textOf(parts)).toBe(UNAVAILABLE_MESSAGE);
+      expect(tenantServer.requests).toHaveLength(0);
+      expect(lines.find((line) => line.error === 'OutboundRefusedError')).toMatchObject({
+        attempts: 1,
+        detail: expect.stringContaining('127.0.0.1 is a loopback address'),
+      });
+    } finally {
+      await tenantServer.close();
+    }
+  });
+
+  it('refuses a public-looking name that resolves to loopback, before any request', async () => {
+    const tenantServer = await startFakeOpenAi({ reply: 'leaked secret' });
+    try {
+      const port = new URL(tenantServer.url).port;
+      const settings: AssistantSettings = {
+        llm_base_url: `http://llm.tenant-provider.com:${port}/v1`,
+        llm_model: 'tenant-model',
+      };
+      const outbound = new OutboundPolicy({ resolve: async () => ['127.0.0.1'] });
+      const parts = await collect(
+        responder({}, memoryRetriever(), outbound).instance.respond(input({ settings })),
+      );
+      expect(textOf(parts)).toBe(UNAVAILABLE_MESSAGE);
+      expect(tenantServer.requests).toHaveLength(0);
+    } finally {
+      await tenantServer.close();
+    }
+  });
+
+  it('does not follow a redirect with the prompt, not even from an allowed host', async () => {
+    const redirector = createServer((_request, response) => {
+      response.writeHead(307, { location: `${openai.url}/chat/completions` });
+      response.end();
+    });
+    await new Promise<void>((resolve) => redirector.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = redirector.address() as AddressInfo;
+      const settings: AssistantSettings = { llm_base_url: `http://127.0.0.1:${port}/v1`, llm_model: 'm' };
+      const outbound = new OutboundPolicy({ allow: parseAllowList('127.0.0.1') });
+      const { instance, lines } = responder({}, memoryRetriever(), outbound);
+      const parts = await collect(instance.respond(input({ settings })));
+      expect(textOf(parts)).toBe(UNAVAILABLE_MESSAGE);
+      expect(openai.chatRequests()).toHaveLength(0);
+      expect(lines.find((line) => line.error === 'OutboundRefusedError')?.detail).toMatch(/answered 307/);
+    } finally {
+      await new Promise((resolve) => redirector.close(resolve));
     }
   });
 });

@@ -8,6 +8,9 @@ import { randomBytes } from 'node:crypto';
 import { APICallError, RetryError, streamText } from 'ai';
 import type { FastifyBaseLogger } from 'fastify';
 import type { LlmConfig } from '../config.ts';
+import { parseAllowList } from '../outbound/allow-list.ts';
+import { createGuardedFetch } from '../outbound/guarded-fetch.ts';
+import { OutboundPolicy } from '../outbound/outbound-policy.ts';
 import type { Retriever } from '../storage/knowledge-store.ts';
 import { LeakGuard } from './leak-guard.ts';
 import { type EffectiveLlm, effectiveLlm, languageModelFor, resolvedBaseUrl } from './llm-model.ts';
@@ -35,6 +38,11 @@ export interface LlmResponderOptions {
   passageLimit?: number;
   /** Earlier messages given to the model (default 10). */
   historyWindow?: number;
+  /**
+   * Where a tenant's base URL may point (default: public addresses only). The platform's own
+   * `LLM_BASE_URL` host is allowed on top, since the operator chose it (e.g. a local Ollama).
+   */
+  outbound?: OutboundPolicy;
 }
 
 /**
@@ -47,10 +55,27 @@ export interface LlmResponderOptions {
 export class LlmResponder implements Responder {
   readonly name: string;
   readonly #options: LlmResponderOptions;
+  /** For base URLs a tenant chose: the outbound policy, and no redirects (the prompt must not travel on). */
+  readonly #tenantFetch: typeof fetch;
+  /** For the platform's own `LLM_BASE_URL`: the same, with its host allowed. */
+  readonly #platformFetch: typeof fetch;
 
   constructor(options: LlmResponderOptions) {
     this.#options = options;
     this.name = `llm:${options.config.model ?? 'unset'}`;
+    const policy = options.outbound ?? new OutboundPolicy();
+    this.#tenantFetch = createGuardedFetch(policy, { redirects: 'refuse' });
+    const platformHost = options.config.baseUrl ? new URL(options.config.baseUrl).hostname : undefined;
+    this.#platformFetch = platformHost
+      ? createGuardedFetch(policy.allowing(parseAllowList(platformHost)), { redirects: 'refuse' })
+      : this.#tenantFetch;
+  }
+
+  /** The fetch for a resolved setting: the platform's only for exactly the platform's base URL. */
+  #fetchFor(llm: EffectiveLlm): typeof fetch {
+    const { config } = this.#options;
+    const platformUrl = config.baseUrl !== undefined && resolvedBaseUrl(llm) === resolvedBaseUrl(config);
+    return platformUrl ? this.#platformFetch : this.#tenantFetch;
   }
 
   async *respond(input: ResponderInput): AsyncIterable<ResponderPart> {
@@ -109,7 +134,7 @@ export class LlmResponder implements Responder {
     let usage: Usage | undefined;
     try {
       const result = streamText({
-        model: languageModelFor(llm),
+        model: languageModelFor(llm, this.#fetchFor(llm)),
         system,
         messages,
         maxOutputTokens: llm.maxTokens,
@@ -201,7 +226,7 @@ export class LlmResponder implements Responder {
     const where = `LLM provider ${llm.provider} at ${safeUrl(url)}`;
     let response: Response;
     try {
-      response = await fetch(url, {
+      response = await this.#fetchFor(llm)(url, {
         headers,
         signal: AbortSignal.timeout(Math.min(WARM_UP_TIMEOUT_MS, llm.timeoutMs)),
       });

@@ -6,6 +6,7 @@
  */
 import type { FastifyBaseLogger } from 'fastify';
 import type { LlmConfig } from '../config.ts';
+import type { OutboundPolicy } from '../outbound/outbound-policy.ts';
 import type { KnowledgeStore } from '../storage/knowledge-store.ts';
 import type { Tenant } from '../storage/store.ts';
 import { recognizeIntent } from './intents.ts';
@@ -24,6 +25,8 @@ export interface RespondersOptions {
   log: FastifyBaseLogger;
   /** Answers every tenant, whatever the settings (tests, `RESPONDER=scripted`). */
   fixed?: Responder | undefined;
+  /** Where tenants' LLM base URLs may point; public addresses only by default. */
+  outbound?: OutboundPolicy | undefined;
 }
 
 /** Longest pause between two warm-up attempts. */
@@ -42,7 +45,12 @@ export class Responders {
   constructor(options: RespondersOptions) {
     this.#fixed = options.fixed;
     this.#knowledge = new KnowledgeResponder({ retriever: options.knowledge });
-    this.#llm = new LlmResponder({ retriever: options.knowledge, config: options.llm, log: options.log });
+    this.#llm = new LlmResponder({
+      retriever: options.knowledge,
+      config: options.llm,
+      log: options.log,
+      ...(options.outbound ? { outbound: options.outbound } : {}),
+    });
     this.#llmConfig = options.llm;
     this.#log = options.log;
   }

@@ -41,7 +41,8 @@ function runCli(args: string[]): Promise<CliResult> {
     cwd: workDirectory,
     env: platformEnvironment({
       dataDirectory: join(workDirectory, 'data'),
-      extra: { MIPTECH_DEMO: 'true', LOG_LEVEL: 'silent' },
+      // The test's pages are on loopback, which ingestion refuses unless the operator allows it.
+      extra: { MIPTECH_DEMO: 'true', LOG_LEVEL: 'silent', OUTBOUND_ALLOW: '127.0.0.1' },
     }),
     timeout: CLI_TIMEOUT_MS,
   });

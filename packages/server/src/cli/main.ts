@@ -17,6 +17,9 @@ import { z } from 'zod';
 import { createOwner, inviteOwner, ownerPasswordProblems } from '../auth/owner-bootstrap.ts';
 import { type Config, ConfigError, loadConfig } from '../config.ts';
 import { ingestSources, type SourceReport } from '../knowledge/ingest.ts';
+import type { AllowList } from '../outbound/allow-list.ts';
+import { createGuardedFetch } from '../outbound/guarded-fetch.ts';
+import { OutboundPolicy } from '../outbound/outbound-policy.ts';
 import { startServer } from '../server.ts';
 import { openStore } from '../storage/open-store.ts';
 import { ConflictError, type Store, type Tenant } from '../storage/store.ts';
@@ -203,14 +206,19 @@ function printSourceReport(report: SourceReport): void {
   else console.log(line);
 }
 
-async function knowledgeCommand(store: Store, args: string[]): Promise<void> {
+async function knowledgeCommand(store: Store, args: string[], outboundAllow: AllowList): Promise<void> {
   const { values, positionals } = parseOptions(args);
   const [action, ...targets] = positionals;
   switch (action) {
     case 'ingest': {
       if (!targets.length) throw new UsageError('knowledge ingest: name at least one file, directory or URL');
       const tenant = await requireTenant(store, values.tenant, action);
-      const report = await ingestSources(store.knowledge, tenant, targets, { onSource: printSourceReport });
+      // Pages and sitemap entries obey the outbound policy, with the operator's OUTBOUND_ALLOW.
+      const fetch = createGuardedFetch(new OutboundPolicy({ allow: outboundAllow }));
+      const report = await ingestSources(store.knowledge, tenant, targets, {
+        onSource: printSourceReport,
+        fetch,
+      });
       const { totals } = report;
       console.log(
         `${totals.created} created, ${totals.updated} updated, ${totals.unchanged} unchanged, ` +
@@ -253,7 +261,7 @@ async function runStoreCommand(config: Config, command: string, args: string[]):
     } else {
       // As `npm start` would: a fresh development data directory can be filled before the first start.
       if (config.seedDemo) await ensureDemoTenant(store);
-      await knowledgeCommand(store, args);
+      await knowledgeCommand(store, args, config.outboundAllow);
     }
   } finally {
     await store.close();

@@ -4,13 +4,19 @@
  * dead page in a sitemap is reported and the run goes on.
  */
 
-/** A page as text with its final URL (after redirects, without `#fragment`), or why it failed. */
+import { OutboundRefusedError } from '../outbound/outbound-policy.ts';
+
+/**
+ * A page as text with its final URL (after redirects, without `#fragment`), or why it failed;
+ * `refused` when the outbound policy would not call the address (`outbound/outbound-policy.ts`).
+ */
 export type Fetched =
   | { ok: true; url: string; contentType: string; body: string }
-  | { ok: false; reason: string };
+  | { ok: false; reason: string; refused?: true };
 
 /** The fetch to use and its limits. */
 export interface FetchLimits {
+  /** A guarded fetch (`outbound/guarded-fetch.ts`) for anything a tenant or an operator names. */
   fetch: typeof fetch;
   timeoutMs: number;
   maxBytes: number;
@@ -44,6 +50,7 @@ export async function fetchText(url: string, settings: FetchLimits): Promise<Fet
       body: decodeBody(bytes, contentType),
     };
   } catch (error) {
+    if (error instanceof OutboundRefusedError) return { ok: false, reason: error.message, refused: true };
     return { ok: false, reason: describeFetchError(error, settings.timeoutMs) };
   }
 }

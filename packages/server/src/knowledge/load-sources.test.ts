@@ -4,6 +4,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseAllowList } from '../outbound/allow-list.ts';
+import { createGuardedFetch } from '../outbound/guarded-fetch.ts';
+import { OutboundPolicy } from '../outbound/outbound-policy.ts';
 import { type LoadedSource, type LoadOptions, loadSources } from './load-sources.ts';
 
 async function loadAll(inputs: string[], options: LoadOptions = {}): Promise<LoadedSource[]> {
@@ -94,6 +97,15 @@ describe('loadSources from files', () => {
 describe('loadSources from the web', () => {
   let server: Server;
   let base: string;
+  /** The same server under a public-looking name that the operator allowed (it resolves to loopback). */
+  let site: string;
+  const allowed = new OutboundPolicy({
+    allow: parseAllowList('127.0.0.1, site.test'),
+    resolve: async () => ['127.0.0.1'],
+  });
+  /** Loads with a fetch that allows the test's loopback server, as OUTBOUND_ALLOW would. */
+  const loadWeb = (inputs: string[], options: LoadOptions = {}) =>
+    loadAll(inputs, { fetch: createGuardedFetch(allowed), ...options });
   /** Requests being answered right now, and the most there were at once. */
   let inFlight = 0;
   let mostInFlight = 0;
@@ -135,6 +147,25 @@ describe('loadSources from the web', () => {
         sitemap(['/pages/1', '/pages/2', '/pages/3', '/pages/4', '/pages/5']),
       ),
     '/feed.xml': (_, response) => send(response, 'application/rss+xml', '<rss><channel></channel></rss>'),
+    '/mixed.xml': (_, response) => {
+      const port = new URL(base).port;
+      const locations = [
+        `${site}/pages/1`,
+        `http://localhost:${port}/secret`,
+        `${base}/pages/2`,
+        `${site}/pages/3`,
+      ];
+      const entries = locations.map((location) => `<url><loc>${location}</loc></url>`).join('');
+      send(
+        response,
+        'application/xml',
+        `<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">${entries}</urlset>`,
+      );
+    },
+    '/moved-out': (_, response) => {
+      response.writeHead(307, { location: `http://localhost:${new URL(base).port}/secret` });
+      response.end();
+    },
   };
 
   function send(response: ServerResponse, contentType: string, body: string): void {
@@ -172,6 +203,7 @@ describe('loadSources from the web', () => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    site = `http://site.test:${(server.address() as AddressInfo).port}`;
   });
 
   afterAll(async () => {
@@ -181,7 +213,7 @@ describe('loadSources from the web', () => {
   });
 
   it('loads a page, named and linked by its URL, its format from the content type', async () => {
-    const loaded = await loadAll([`${base}/page`, `${base}/notes`, `${base}/guide.md`, `${base}/latin1`]);
+    const loaded = await loadWeb([`${base}/page`, `${base}/notes`, `${base}/guide.md`, `${base}/latin1`]);
     expect(loaded).toEqual([
       {
         status: 'loaded',
@@ -214,7 +246,7 @@ describe('loadSources from the web', () => {
   });
 
   it('names a redirected page by its final URL', async () => {
-    expect(summary(await loadAll([`${base}/moved`]))).toEqual([['loaded', `${base}/page`]]);
+    expect(summary(await loadWeb([`${base}/moved`]))).toEqual([['loaded', `${base}/page`]]);
   });
 
   it('reports a 404, a stalled response, a refused connection, a wrong type and an over-large page, and goes on', async () => {
@@ -224,7 +256,7 @@ describe('loadSources from the web', () => {
     await new Promise((resolve) => closed.close(resolve));
 
     const started = Date.now();
-    const loaded = await loadAll(
+    const loaded = await loadWeb(
       [
         `${base}/missing`,
         `${base}/slow`,
@@ -254,7 +286,7 @@ describe('loadSources from the web', () => {
 
   it("loads a sitemap's pages in its order, once each, a few at a time", async () => {
     mostInFlight = 0;
-    const loaded = await loadAll([`${base}/sitemap.xml`], { concurrency: 2 });
+    const loaded = await loadWeb([`${base}/sitemap.xml`], { concurrency: 2 });
     expect(summary(loaded)).toEqual([
       ['loaded', `${base}/pages/1`],
       ['loaded', `${base}/pages/2`],
@@ -267,7 +299,7 @@ describe('loadSources from the web', () => {
   });
 
   it("reports a sitemap's dead page and loads the others", async () => {
-    expect(summary(await loadAll([`${base}/broken-sitemap.xml`]))).toEqual([
+    expect(summary(await loadWeb([`${base}/broken-sitemap.xml`]))).toEqual([
       ['loaded', `${base}/pages/1`],
       ['failed', `${base}/missing`],
       ['loaded', `${base}/pages/3`],
@@ -275,7 +307,7 @@ describe('loadSources from the web', () => {
   });
 
   it('follows a sitemap index one level down', async () => {
-    expect(summary(await loadAll([`${base}/index.xml`]))).toEqual([
+    expect(summary(await loadWeb([`${base}/index.xml`]))).toEqual([
       ['failed', `${base}/missing.xml`],
       ['loaded', `${base}/pages/1`],
       ['loaded', `${base}/pages/2`],
@@ -285,7 +317,7 @@ describe('loadSources from the web', () => {
 
   it('takes at most maxPages pages from a sitemap and says so', async () => {
     requested.length = 0;
-    const loaded = await loadAll([`${base}/many.xml`], { maxPages: 2 });
+    const loaded = await loadWeb([`${base}/many.xml`], { maxPages: 2 });
     expect(summary(loaded)).toEqual([
       ['skipped', `${base}/many.xml`],
       ['loaded', `${base}/pages/1`],
@@ -301,9 +333,59 @@ describe('loadSources from the web', () => {
       seen.push(String(input));
       return new Response('plain words', { headers: { 'content-type': 'text/plain' } });
     };
-    const loaded = await loadAll(['https://acme.example/about'], { fetch: fakeFetch });
+    const loaded = await loadWeb(['https://acme.example/about'], { fetch: fakeFetch });
     expect(seen).toEqual(['https://acme.example/about']);
     // A Response made by hand has no URL; the requested one stands in.
     expect(summary(loaded)).toEqual([['loaded', 'https://acme.example/about']]);
   });
+
+  it('refuses a loopback page by default, before any request', async () => {
+    requested.length = 0;
+    const loaded = await loadAll([`${base}/page`]);
+    expect(loaded).toEqual([
+      {
+        status: 'failed',
+        source: `${base}/page`,
+        reason: expect.stringContaining('127.0.0.1 is a loopback address'),
+      },
+    ]);
+    expect(requested).toEqual([]);
+  });
+
+  it("skips a sitemap's <loc> that points at loopback, with the reason, and loads the others", async () => {
+    requested.length = 0;
+    const loaded = await loadWeb([`${site}/mixed.xml`], { fetch: createGuardedFetch(siteOnly()) });
+    expect(summary(loaded)).toEqual([
+      ['loaded', `${site}/pages/1`],
+      ['skipped', `http://localhost:${new URL(base).port}/secret`],
+      ['skipped', `${base}/pages/2`],
+      ['loaded', `${site}/pages/3`],
+    ]);
+    expect(loaded[1]).toMatchObject({
+      reason: expect.stringMatching(/^refused: localhost is an internal name/),
+    });
+    expect(loaded[2]).toMatchObject({
+      reason: expect.stringMatching(/^refused: 127\.0\.0\.1 is a loopback address/),
+    });
+    expect(requested).not.toContain('/secret');
+    expect(requested).not.toContain('/pages/2');
+  });
+
+  it('refuses a redirect to loopback', async () => {
+    requested.length = 0;
+    const loaded = await loadWeb([`${site}/moved-out`], { fetch: createGuardedFetch(siteOnly()) });
+    expect(loaded).toEqual([
+      {
+        status: 'failed',
+        source: `${site}/moved-out`,
+        reason: expect.stringContaining('localhost is an internal name'),
+      },
+    ]);
+    expect(requested).toEqual(['/moved-out']);
+  });
 });
+
+/** Allows only the name site.test (which resolves to loopback), not loopback itself. */
+function siteOnly(): OutboundPolicy {
+  return new OutboundPolicy({ allow: parseAllowList('site.test'), resolve: async () => ['127.0.0.1'] });
+}

@@ -12,6 +12,7 @@ import type { Dirent } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { extname, join, relative, resolve, sep } from 'node:path';
 import type { DocumentFormat } from '@miptech/protocol';
+import { createGuardedFetch } from '../outbound/guarded-fetch.ts';
 import { type Fetched, fetchText, tooLarge } from './fetch-text.ts';
 import { decodeEntities } from './parse-html.ts';
 import { isHttpUrl } from './prepare-document.ts';
@@ -35,7 +36,10 @@ export type LoadedSource =
 
 /** Limits and seams of {@link loadSources}; the defaults suit a command-line run. */
 export interface LoadOptions {
-  /** The `fetch` to use (tests pass their own). */
+  /**
+   * The `fetch` to use. By default a guarded one that refuses internal addresses, on every
+   * redirect too (`outbound/guarded-fetch.ts`); the CLI passes one that honours `OUTBOUND_ALLOW`.
+   */
   fetch?: typeof fetch;
   /** Longest wait for one page, body included; default 15 s. */
   timeoutMs?: number;
@@ -80,7 +84,7 @@ export async function* loadSources(
     maxBytes: options.maxBytes ?? DEFAULTS.maxBytes,
     maxPages: options.maxPages ?? DEFAULTS.maxPages,
     concurrency: options.concurrency ?? DEFAULTS.concurrency,
-    fetch: options.fetch ?? fetch,
+    fetch: options.fetch ?? createGuardedFetch(),
     cwd: options.cwd ?? process.cwd(),
   };
   for (const input of inputs) {
@@ -219,7 +223,7 @@ async function* loadSitemap(
       truncated ||= pages.length >= settings.maxPages;
       if (truncated) break;
       const fetched = await fetchText(child, settings);
-      if (!fetched.ok) failures.push({ status: 'failed', source: child, reason: fetched.reason });
+      if (!fetched.ok) failures.push(notLoaded(child, fetched));
       // One level only: an index of indexes is rare, and following it blindly could loop.
       else if (/<sitemapindex[\s>]/.test(fetched.body)) {
         failures.push({ status: 'failed', source: child, reason: 'nested sitemap index not followed' });
@@ -235,9 +239,18 @@ async function* loadSitemap(
   }
   const load = async (page: string): Promise<LoadedSource> => {
     const fetched = await fetchText(page, settings);
-    return fetched.ok ? pageFrom(fetched) : { status: 'failed', source: page, reason: fetched.reason };
+    return fetched.ok ? pageFrom(fetched) : notLoaded(page, fetched);
   };
   yield* mapInOrder(pages, settings.concurrency, load);
+}
+
+/**
+ * A sitemap entry that was not loaded. One the outbound policy refuses is `skipped` with the
+ * reason: the site's owner chose it, not the operator, and it is not a dead link to fix.
+ */
+function notLoaded(source: string, fetched: Fetched & { ok: false }): LoadedSource {
+  if (fetched.refused) return { status: 'skipped', source, reason: `refused: ${fetched.reason}` };
+  return { status: 'failed', source, reason: fetched.reason };
 }
 
 /** The http(s) `<loc>` URLs of a sitemap, entities decoded, fragments dropped. */

@@ -6,6 +6,7 @@
  */
 import type { DocumentFormat } from '@miptech/protocol';
 import type { NewDocument } from '../storage/knowledge-store.ts';
+import { checkDocumentLimits } from './document-limits.ts';
 import { parseHtml } from './parse-html.ts';
 import { parseMarkdown } from './parse-markdown.ts';
 import { parseText } from './parse-text.ts';
@@ -41,6 +42,7 @@ export interface DocumentInput {
  * Parses and splits a document. The title is `title`, else the one the document names (front
  * matter, first H1, `<title>`, a text's first line), else the source's file name without extension.
  *
+ * @throws {DocumentTooComplexError} when the body is over a limit of `document-limits.ts`, before any parsing.
  * @throws {EmptyDocumentError} when the body yields no passage.
  * @example
  * const document = prepareDocument({
@@ -53,6 +55,7 @@ export interface DocumentInput {
  * // document.passages → [{ heading: 'Hours', text: '9 to 5' }]
  */
 export function prepareDocument(input: DocumentInput): NewDocument {
+  checkDocumentLimits(input.body, input.format);
   const fileTitle = titleFromSource(input.source);
   const parsed = parseBody(input.body, input.format, fileTitle);
   const passages = splitIntoPassages(parsed.sections);

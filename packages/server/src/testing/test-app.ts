@@ -30,7 +30,7 @@ export interface TestAppOptions {
   /** Receives the log lines (set `LOG_LEVEL` in `env` too; tests default to silent). */
   logStream?: { write(line: string): void };
   /** Passed to `buildApp` as they are. */
-  app?: Pick<AppOptions, 'responder' | 'heartbeatIntervalMs' | 'staleReplyMs'>;
+  app?: Pick<AppOptions, 'responder' | 'heartbeatIntervalMs' | 'staleReplyMs' | 'resolveHost'>;
   /** Use this data directory (and keep it on close), e.g. to restart on the same SQLite file. */
   dataDirectory?: string;
 }
@@ -62,6 +62,8 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestP
   const platform = await buildApp({
     config,
     store,
+    // Tests never ask real DNS (the machine may have none): a name resolves only where a test says so.
+    resolveHost: offlineResolver,
     ...(options.refreshGraceMs !== undefined ? { refreshGraceMs: options.refreshGraceMs } : {}),
     ...(options.logStream ? { logStream: options.logStream } : {}),
     ...options.app,
@@ -76,6 +78,13 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestP
       if (!options.dataDirectory) rmSync(directory, { recursive: true, force: true });
     },
   };
+}
+
+/** A resolver that knows no name: tests that need one pass `app.resolveHost`. */
+async function offlineResolver(hostname: string): Promise<string[]> {
+  throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname} (tests resolve no names)`), {
+    code: 'ENOTFOUND',
+  });
 }
 
 /** Headers of a request from the demo tenant. */

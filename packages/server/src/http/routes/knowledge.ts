@@ -8,7 +8,9 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ANY_ROLE, MANAGERS } from '../../auth/access.ts';
-import { EmptyDocumentError, prepareDocument } from '../../knowledge/prepare-document.ts';
+import { DocumentTooComplexError } from '../../knowledge/document-limits.ts';
+import { EmptyDocumentError, type prepareDocument } from '../../knowledge/prepare-document.ts';
+import { prepareDocumentOffThread } from '../../knowledge/prepare-off-thread.ts';
 import type { KnowledgeStore } from '../../storage/knowledge-store.ts';
 import { tenantOf } from '../../tenancy/require-tenant.ts';
 import { ApiError } from '../api-error.ts';
@@ -61,10 +63,17 @@ export async function knowledgeRoutes(
     async (request, reply) => {
       let prepared: ReturnType<typeof prepareDocument>;
       try {
-        prepared = prepareDocument({ tenant_id: tenantOf(request).id, ...request.body });
+        // Off the event loop: a large page takes long enough to parse to delay every other request.
+        prepared = await prepareDocumentOffThread({ tenant_id: tenantOf(request).id, ...request.body });
       } catch (error) {
-        // Only "no text to index" is the client's mistake; anything else is ours and stays a 500.
+        // Only "no text to index" and "too complex" are the client's; anything else is ours and stays a 500.
         if (error instanceof EmptyDocumentError) throw new ApiError('document_empty', error.message);
+        if (error instanceof DocumentTooComplexError) {
+          throw new ApiError(
+            'document_too_complex',
+            `The document is too complex to index: ${error.message}`,
+          );
+        }
         throw error;
       }
       const { document, outcome } = await knowledge.upsertDocument(prepared);

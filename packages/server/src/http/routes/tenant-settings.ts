@@ -10,9 +10,10 @@ import {
 } from '@miptech/protocol';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { effectiveLlm } from '../../assistant/llm-model.ts';
+import { effectiveLlm, resolvedBaseUrl } from '../../assistant/llm-model.ts';
 import { ANY_ROLE, MANAGERS } from '../../auth/access.ts';
 import type { LlmConfig } from '../../config.ts';
+import { type OutboundPolicy, OutboundRefusedError } from '../../outbound/outbound-policy.ts';
 import type { Store, Tenant } from '../../storage/store.ts';
 import { tenantOf } from '../../tenancy/require-tenant.ts';
 import type { TenantDirectory } from '../../tenancy/tenant-directory.ts';
@@ -21,9 +22,9 @@ import { errorResponses } from '../schemas.ts';
 
 export async function tenantSettingsRoutes(
   app: FastifyInstance,
-  options: { store: Store; directory: TenantDirectory; llm: LlmConfig },
+  options: { store: Store; directory: TenantDirectory; llm: LlmConfig; outbound: OutboundPolicy },
 ): Promise<void> {
-  const { store, directory, llm } = options;
+  const { store, directory, llm, outbound } = options;
   const api = app.withTypeProvider<ZodTypeProvider>();
 
   api.get(
@@ -56,6 +57,7 @@ export async function tenantSettingsRoutes(
     async (request) => {
       const { assistant: patch, ...rest } = request.body;
       const assistant = patch ? mergeAssistant(tenantOf(request).assistant, patch, llm) : undefined;
+      if (patch?.llm_base_url) await checkBaseUrl(patch.llm_base_url, llm, outbound);
       const updated = await store.updateTenant(tenantOf(request).id, {
         ...rest,
         ...(assistant ? { assistant } : {}),
@@ -65,6 +67,29 @@ export async function tenantSettingsRoutes(
       return toView(updated);
     },
   );
+}
+
+/**
+ * Refuses a base URL that is already known to be internal (an IP literal, `localhost`, `.internal`,
+ * a name resolving to an internal address), so the owner learns it now rather than from visitors'
+ * failed replies. The platform's own `LLM_BASE_URL` is the operator's choice and stays allowed.
+ * The check is repeated on every connection (`outbound/guarded-fetch.ts`), where it counts.
+ */
+async function checkBaseUrl(url: string, llm: LlmConfig, outbound: OutboundPolicy): Promise<void> {
+  if (
+    llm.baseUrl !== undefined &&
+    resolvedBaseUrl({ provider: llm.provider, baseUrl: url }) === resolvedBaseUrl(llm)
+  )
+    return;
+  try {
+    await outbound.assess(url);
+  } catch (error) {
+    if (!(error instanceof OutboundRefusedError)) throw error;
+    const detail = `assistant.llm_base_url is refused: ${error.message}`;
+    throw new ApiError('outbound_url_refused', detail, [
+      { field: 'body.assistant.llm_base_url', message: error.message },
+    ]);
+  }
 }
 
 /** The tenant as read back: the LLM API key is write-only. */
