@@ -82,6 +82,8 @@ describe.skipIf(!postgresUrl || (!existsSync(REDIS_SERVER) && !process.env.CI))(
         LOG_LEVEL: 'silent',
         MIPTECH_ENV: 'production',
         MIPTECH_DEMO: 'true',
+        // The owner registers over HTTP, as in every production suite (see testing/test-app.ts).
+        OPEN_REGISTRATION: 'true',
         JWT_SECRET: TEST_JWT_SECRET,
         REDIS_URL: `redis://127.0.0.1:${redisPort}`,
       });
