@@ -71,6 +71,8 @@ export class ChatController {
   #initializing: Promise<void> | undefined;
   /** Sends go out one at a time, so stored order is the order the visitor typed. */
   #sending: Promise<void> = Promise.resolve();
+  /** Who the visitor is, as the site told (`identify`): sent with the chat and each message. */
+  #visitor: Record<string, unknown> | undefined;
 
   constructor(options: ChatControllerOptions) {
     this.#options = options;
@@ -174,6 +176,14 @@ export class ChatController {
     await this.#post(entry);
   }
 
+  /**
+   * Tells the platform who the visitor is (name, email…, as the site knows them): kept in a new
+   * chat's context and in the metadata of each message, where operators see it.
+   */
+  identify(visitor: Record<string, unknown>): void {
+    this.#visitor = { ...this.#visitor, ...visitor };
+  }
+
   /** Stops the reply being written, on the server (every tab sees it end as `stopped`). */
   stop(): boolean {
     const chatId = this.#log?.chatId;
@@ -245,6 +255,7 @@ export class ChatController {
       ...(typeof location === 'object' ? { page_url: location.href } : {}),
       ...(typeof document === 'object' && document.referrer ? { referrer: document.referrer } : {}),
       ...this.#options.chat?.context,
+      ...(this.#visitor ? { visitor: this.#visitor } : {}),
     };
     const chat = await this.api.createChat(
       { session_id: session.sessionId, title: this.#options.chat?.title ?? 'Website chat', context },
@@ -287,7 +298,11 @@ export class ChatController {
       try {
         const message = await this.api.sendMessage(
           entry.chat_id,
-          { content: entry.content, client_message_id: entry.client_message_id },
+          {
+            content: entry.content,
+            client_message_id: entry.client_message_id,
+            ...(this.#visitor ? { metadata: { visitor: this.#visitor } } : {}),
+          },
           this.#token(),
         );
         if (log?.chatId === message.chat_id) log.confirm(message);
