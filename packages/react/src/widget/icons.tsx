@@ -4,7 +4,6 @@ const common = {
   fill: 'none',
   stroke: 'currentColor',
   strokeWidth: 2,
-  'aria-hidden': true,
 } as const;
 
 export const ChatIcon = () => (
