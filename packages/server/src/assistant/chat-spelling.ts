@@ -75,7 +75,11 @@ export function normalizeChatSpelling(message: string): string {
     const standard = SPELLINGS.get(word.toLowerCase().replace(/'/g, ''));
     if (standard === undefined) return word;
     // "I'd" with an apostrophe is standard English already; only the bare chat forms change.
-    if (word.includes("'") && !['whats', 'hows', 'wheres', 'whos', 'whens'].includes(word.toLowerCase().replace(/'/g, ''))) return word;
+    if (
+      word.includes("'") &&
+      !['whats', 'hows', 'wheres', 'whos', 'whens'].includes(word.toLowerCase().replace(/'/g, ''))
+    )
+      return word;
     return standard;
   });
 }
