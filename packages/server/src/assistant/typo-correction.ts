@@ -46,7 +46,7 @@ export function buildVocabulary(terms: VocabularyTerm[]): Vocabulary {
  */
 export function closestTerm(word: string, vocabulary: Vocabulary): string | undefined {
   const lower = word.toLowerCase();
-  const forms = [...new Set([lower, stem(lower)])];
+  const forms = [...new Set([lower, lower.replace(/e?s$/, ''), lower.replace(/s$/, ''), stem(lower)])];
   const limit = lower.length > 7 ? 2 : 1;
   let best: { term: string; distance: number; passages: number } | undefined;
   for (const form of forms) {
