@@ -1,187 +1,145 @@
 /**
- * `npm run eval`: how well the demo tenant's knowledge base and the built-in responder answer the
- * questions of `demo-questions.json`. Loads the demo knowledge into an in-memory SQLite store,
- * then measures, per question:
+ * `npm run eval [-- --corpus <name>=<path>] [-- --set <name>]`: how well the built-in responder
+ * answers, with no model, on
  *
- * - retrieval: is the expected document the first (hit@1) or among the first three (hit@3)
- *   distinct documents the store's search returns for the raw question;
- * - the answer: does the `KnowledgeResponder` cite the expected document (citation accuracy, over
- *   the on-topic questions it answered), refuse an off-topic question with "I couldn't find that"
- *   and a human offer and no sources (off-topic refusal), or wrongly refuse an on-topic one
- *   (false don't-know).
+ * - the demo tenant's knowledge (`demo-questions.json`, written by the same hands as the
+ *   knowledge and the responder);
+ * - each external documentation set of `sets/` whose corpus is present (`npm run eval:corpora`,
+ *   or `--corpus`), its tuning questions and its held-out split reported apart.
  *
- * Prints the misses and a summary. Exits non-zero only when it crashes: scores are for reading.
+ * Prints the misses and one summary table (measures in `score.ts`). Exits non-zero only when it
+ * crashes: scores are for reading.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { KnowledgeResponder } from '../packages/server/src/assistant/knowledge-responder.ts';
-import type { ResponderInput, ResponderPart } from '../packages/server/src/assistant/responder.ts';
+import { parseArgs } from 'node:util';
 import { ensureDemoKnowledge } from '../packages/server/src/knowledge/demo-knowledge.ts';
+import { prepareDocument } from '../packages/server/src/knowledge/prepare-document.ts';
 import { SqliteStore } from '../packages/server/src/storage/sqlite/sqlite-store.ts';
-import type { ChatRecord, MessageRecord } from '../packages/server/src/storage/store.ts';
 import { DEMO_TENANT_ID, ensureDemoTenant } from '../packages/server/src/tenancy/demo-tenant.ts';
-
-interface EvalQuestion {
-  question: string;
-  /** `demo:<file>`, or null when the right answer is "I don't know" and a human offer. */
-  expected_source: string | null;
-}
-
-interface Outcome {
-  item: EvalQuestion;
-  /** Distinct documents retrieval returned, best first. */
-  retrieved: string[];
-  /** Sources the reply cited, in order. */
-  cited: string[];
-  refused: boolean;
-  text: string;
-}
+import { ask, evalResponder } from './ask.ts';
+import { CORPORA, defaultRoot, readCorpus } from './corpora.ts';
+import { type EvalQuestion, type Outcome, printMisses, score, summaryRow } from './score.ts';
 
 /** How many passages are read to find the first three distinct documents. */
 const SEARCH_LIMIT = 20;
 
+/** What a tenant of an external set is called in replies. */
+const TENANT_NAMES: Record<string, string> = { directus: 'Directus', npm: 'npm' };
+
 async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      corpus: { type: 'string', multiple: true },
+      set: { type: 'string', multiple: true },
+      quiet: { type: 'boolean' },
+    },
+  });
+  const roots = new Map(CORPORA.map((spec) => [spec.name, defaultRoot(spec)]));
+  for (const given of values.corpus ?? []) {
+    const [name, path] = given.split('=');
+    if (!name || !path || !roots.has(name))
+      throw new Error(`--corpus expects <name>=<path>, name one of ${[...roots.keys()].join(', ')}`);
+    roots.set(name, path);
+  }
+  const wanted = (name: string) => !values.set || values.set.includes(name);
   const started = performance.now();
-  const questions = JSON.parse(
-    await readFile(join(import.meta.dirname, 'demo-questions.json'), 'utf8'),
-  ) as EvalQuestion[];
+  const summary: Record<string, Record<string, string>> = {};
   const store = new SqliteStore({ path: ':memory:' });
   try {
     await store.migrate();
-    await ensureDemoTenant(store);
-    const loaded = await ensureDemoKnowledge(store);
-    const tenant = await store.getTenant(DEMO_TENANT_ID);
-    if (!tenant) throw new Error('the demo tenant was not created');
-    const sourceOf = new Map(
-      (await store.knowledge.listDocuments(DEMO_TENANT_ID)).map((document) => [document.id, document.source]),
-    );
-    const responder = new KnowledgeResponder({ retriever: store.knowledge, chunkDelayMs: 0 });
-
-    const outcomes: Outcome[] = [];
-    for (const item of questions) {
-      const hits = await store.knowledge.search(DEMO_TENANT_ID, item.question, { limit: SEARCH_LIMIT });
-      const retrieved = [...new Set(hits.map((hit) => hit.source))];
-      const reply = await collect(responder.respond(inputFor(tenant.name, item.question)));
-      const cited = reply.sources.map((source) => sourceOf.get(source.document_id) ?? source.document_id);
-      const refused =
-        reply.text.includes("couldn't find that") && reply.text.includes('connect you') && cited.length === 0;
-      outcomes.push({ item, retrieved, cited, refused, text: reply.text });
+    if (wanted('demo')) {
+      await ensureDemoTenant(store);
+      await ensureDemoKnowledge(store);
+      const raw = JSON.parse(
+        await readFile(join(import.meta.dirname, 'demo-questions.json'), 'utf8'),
+      ) as Array<{
+        question: string;
+        expected_source: string | null;
+      }>;
+      const questions = raw.map((item) => ({
+        question: item.question,
+        expected: item.expected_source === null ? null : [item.expected_source],
+      }));
+      const tenant = { id: DEMO_TENANT_ID, name: 'MIPTech' };
+      const outcomes = await run(store, tenant, questions);
+      if (!values.quiet) printMisses('demo', outcomes);
+      summary.demo = summaryRow(score(outcomes));
     }
-
-    printMisses(outcomes);
-    printSummary(outcomes, loaded.created + loaded.updated + loaded.unchanged, performance.now() - started);
+    for (const spec of CORPORA.filter((candidate) => wanted(candidate.name))) {
+      const root = roots.get(spec.name) as string;
+      const files = await readCorpus(root);
+      if (!files) {
+        console.log(
+          `\n${spec.name}: no corpus at ${root} (npm run eval:corpora, or --corpus ${spec.name}=<path>)`,
+        );
+        continue;
+      }
+      const tenant = { id: `eval-${spec.name}`, name: TENANT_NAMES[spec.name] ?? spec.name };
+      await store.createTenant({ id: tenant.id, name: tenant.name, allowed_origins: [] });
+      let ingested = 0;
+      for (const file of files) {
+        try {
+          await store.knowledge.upsertDocument(
+            prepareDocument({
+              tenant_id: tenant.id,
+              source: `${spec.name}:${file.path}`,
+              body: file.body,
+              format: 'markdown',
+              url: spec.urlBase + file.path.replace(/\.mdx?$/i, ''),
+            }),
+          );
+          ingested++;
+        } catch {
+          // A file with no text (an empty index page) is skipped, as `knowledge ingest` does.
+        }
+      }
+      console.log(`\n${spec.name}: ${ingested} of ${files.length} documents from ${root}`);
+      for (const split of ['questions', 'held-out']) {
+        const questions = JSON.parse(
+          await readFile(join(import.meta.dirname, 'sets', spec.name, `${split}.json`), 'utf8'),
+        ) as EvalQuestion[];
+        const prefixed = questions.map((item) => ({
+          ...item,
+          expected: item.expected?.map((path) => `${spec.name}:${path}`) ?? null,
+        }));
+        const outcomes = await run(store, tenant, prefixed);
+        const label = `${spec.name} ${split === 'questions' ? 'tuning' : 'HELD-OUT'}`;
+        if (!values.quiet) printMisses(label, outcomes);
+        summary[label] = summaryRow(score(outcomes));
+      }
+    }
+    console.log('\nSummary (answer measures are the built-in responder with no model)\n');
+    console.table(summary);
+    console.log(`\nRan in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   } finally {
     await store.close();
   }
 }
 
-/** A visitor's first message in a fresh chat with the demo tenant, with default settings. */
-function inputFor(tenantName: string, question: string): ResponderInput {
-  const time = new Date().toISOString();
-  const chat: ChatRecord = {
-    id: 'eval-chat',
-    tenant_id: DEMO_TENANT_ID,
-    session_id: 'eval-session',
-    visitor_id: 'eval-visitor',
-    title: 'Eval',
-    status: 'active',
-    assigned_to: null,
-    context: {},
-    last_seq: 1,
-    created_at: time,
-    updated_at: time,
-  };
-  const message: MessageRecord = {
-    id: 'eval-message',
-    chat_id: chat.id,
-    seq: 1,
-    role: 'user',
-    content: question,
-    metadata: {},
-    client_message_id: null,
-    status: 'complete',
-    created_at: time,
-    updated_at: time,
-  };
-  return {
-    tenant_id: DEMO_TENANT_ID,
-    tenant_name: tenantName,
-    settings: {},
-    chat,
-    history: [],
-    message,
-    signal: new AbortController().signal,
-  };
-}
-
-async function collect(parts: AsyncIterable<ResponderPart>) {
-  let text = '';
-  const sources: Array<{ document_id: string }> = [];
-  for await (const part of parts) {
-    if (part.type === 'text') text += part.text;
-    if (part.type === 'sources') sources.push(...part.sources);
-  }
-  return { text, sources };
-}
-
-function isMiss(outcome: Outcome): boolean {
-  const expected = outcome.item.expected_source;
-  if (expected === null) return !outcome.refused;
-  return outcome.retrieved[0] !== expected || !outcome.cited.includes(expected);
-}
-
-function printMisses(outcomes: Outcome[]): void {
-  const misses = outcomes.filter(isMiss);
-  console.log(`\nMisses (${misses.length} of ${outcomes.length})\n`);
-  if (misses.length === 0) return;
-  const rows = misses.map((outcome) => ({
-    question: outcome.item.question,
-    expected: outcome.item.expected_source ?? '(none: refuse)',
-    retrieved: outcome.retrieved.slice(0, 3).join(', ') || '-',
-    cited: outcome.refused ? "(don't know)" : outcome.cited.join(', ') || '-',
-  }));
-  console.table(rows);
-}
-
-function printSummary(outcomes: Outcome[], documents: number, elapsedMs: number): void {
-  const onTopic = outcomes.filter((outcome) => outcome.item.expected_source !== null);
-  const offTopic = outcomes.filter((outcome) => outcome.item.expected_source === null);
-  const answered = onTopic.filter((outcome) => !outcome.refused);
-  const expected = (outcome: Outcome) => outcome.item.expected_source as string;
-  const share = (part: number, whole: number) => (whole === 0 ? 'n/a' : (part / whole).toFixed(2));
-  const count = (list: Outcome[], test: (outcome: Outcome) => boolean) => list.filter(test).length;
-
-  const hitAt1 = count(onTopic, (outcome) => outcome.retrieved[0] === expected(outcome));
-  const hitAt3 = count(onTopic, (outcome) => outcome.retrieved.slice(0, 3).includes(expected(outcome)));
-  const citedRight = count(answered, (outcome) => outcome.cited.includes(expected(outcome)));
-  const citedFirst = count(answered, (outcome) => outcome.cited[0] === expected(outcome));
-  const refusedRight = count(offTopic, (outcome) => outcome.refused);
-  const falseDontKnow = onTopic.length - answered.length;
-
-  console.log(
-    `Summary: ${onTopic.length} on-topic and ${offTopic.length} off-topic questions, ${documents} documents\n`,
+/** Asks every question of a set, with the raw search beside each reply. */
+async function run(
+  store: SqliteStore,
+  tenant: { id: string; name: string },
+  questions: EvalQuestion[],
+): Promise<Outcome[]> {
+  const sourceOf = new Map(
+    (await store.knowledge.listDocuments(tenant.id)).map((document) => [document.id, document.source]),
   );
-  console.table({
-    'retrieval hit@1': { value: share(hitAt1, onTopic.length), count: `${hitAt1}/${onTopic.length}` },
-    'retrieval hit@3': { value: share(hitAt3, onTopic.length), count: `${hitAt3}/${onTopic.length}` },
-    'citation accuracy': {
-      value: share(citedRight, answered.length),
-      count: `${citedRight}/${answered.length}`,
-    },
-    'cited first [1]': {
-      value: share(citedFirst, answered.length),
-      count: `${citedFirst}/${answered.length}`,
-    },
-    'off-topic refusal': {
-      value: share(refusedRight, offTopic.length),
-      count: `${refusedRight}/${offTopic.length}`,
-    },
-    "false don't-know": {
-      value: share(falseDontKnow, onTopic.length),
-      count: `${falseDontKnow}/${onTopic.length}`,
-    },
-  });
-  console.log(`\nRan in ${(elapsedMs / 1000).toFixed(1)} s`);
+  const responder = evalResponder(store.knowledge);
+  const outcomes: Outcome[] = [];
+  for (const item of questions) {
+    const hits = await store.knowledge.search(tenant.id, item.question, { limit: SEARCH_LIMIT });
+    const reply = await ask(responder, tenant, item.question);
+    outcomes.push({
+      item,
+      retrieved: [...new Set(hits.map((hit) => hit.source))],
+      cited: reply.documentIds.map((id) => sourceOf.get(id) ?? id),
+      text: reply.text,
+      elapsedMs: reply.elapsedMs,
+    });
+  }
+  return outcomes;
 }
 
 try {

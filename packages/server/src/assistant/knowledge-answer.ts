@@ -58,7 +58,7 @@ export interface Answer {
 }
 
 /** A passage judged against the question. */
-interface Candidate {
+export interface Candidate {
   hit: PassageHit;
   coverage: Coverage;
   /** How much of the question the passage's own heading covers: what the passage is about. */
@@ -126,7 +126,7 @@ export function composeAnswer(lists: PassageHit[][], question: QuestionTerms): A
  *   "what are your prices?", the pricing overview rather than the discovery phase's price);
  * - the retriever's score relative to the best of its list (the synonym query's counting less).
  */
-function rankCandidates(lists: PassageHit[][], question: QuestionTerms): Candidate[] {
+export function rankCandidates(lists: PassageHit[][], question: QuestionTerms): Candidate[] {
   const relative = new Map<string, { hit: PassageHit; score: number }>();
   for (const [position, hits] of lists.entries()) {
     const top = Math.max(...hits.map((hit) => hit.score), Number.MIN_VALUE);
@@ -275,7 +275,7 @@ function splitUnits(hit: PassageHit, question: QuestionTerms): Unit[] {
 }
 
 /** At most `maxChars`, cut at a word, with an ellipsis. */
-function shorten(text: string, maxChars: number): string {
+export function shorten(text: string, maxChars: number): string {
   const trimmed = text.trim();
   if (trimmed.length <= maxChars) return trimmed;
   const cut = trimmed.slice(0, maxChars - 1);

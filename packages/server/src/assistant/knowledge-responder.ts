@@ -9,10 +9,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Source } from '@miptech/protocol';
 import type { Retriever } from '../storage/knowledge-store.ts';
 import type { MessageRecord } from '../storage/store.ts';
+import { normalizeChatSpelling } from './chat-spelling.ts';
 import { recognizeIntent } from './intents.ts';
 import { composeAnswer } from './knowledge-answer.ts';
-import { analyzeQuestion } from './question-terms.ts';
+import { unknownName } from './name-check.ts';
+import { analyzeQuestion, synonymWords } from './question-terms.ts';
+import { relatedPages } from './related-pages.ts';
 import type { Responder, ResponderInput, ResponderPart } from './responder.ts';
+import { TypoCorrector } from './typo-correction.ts';
 
 /** Options for {@link KnowledgeResponder}. */
 export interface KnowledgeResponderOptions {
@@ -41,9 +45,11 @@ export class KnowledgeResponder implements Responder {
   readonly name = 'knowledge-base';
   readonly #retriever: Retriever;
   readonly #chunkDelayMs: number;
+  readonly #typos: TypoCorrector;
 
   constructor(options: KnowledgeResponderOptions) {
     this.#retriever = options.retriever;
+    this.#typos = new TypoCorrector(options.retriever);
     this.#chunkDelayMs = options.chunkDelayMs ?? 15;
   }
 
@@ -68,7 +74,10 @@ export class KnowledgeResponder implements Responder {
     yield { type: 'finish', reason: 'stop', usage: { input_tokens: 0, output_tokens: 0 } };
   }
 
-  async #reply(input: ResponderInput): Promise<Reply> {
+  async #reply(raw: ResponderInput): Promise<Reply> {
+    // Chat spellings first: "thx" is thanks and "wat r ur prices" a question about prices.
+    const content = normalizeChatSpelling(raw.message.content);
+    const input = { ...raw, message: { ...raw.message, content } };
     const tenant = input.tenant_name;
     const persona = input.settings.persona;
     const names = [tenant, ...(persona ? [persona] : [])];
@@ -96,13 +105,31 @@ export class KnowledgeResponder implements Responder {
   }
 
   async #answer(input: ResponderInput): Promise<Reply> {
-    const question = analyzeQuestion(input.message.content, contextOf(input), [input.tenant_name]);
+    const names = [input.tenant_name, ...(input.settings.persona ? [input.settings.persona] : [])];
+    // A name the knowledge base never mentions ("Does Strapi have…?", "Contentful") is another
+    // product's question: no passage about our own features answers it.
+    if (await unknownName(this.#retriever, input.tenant_id, input.message.content, names)) {
+      return noAnswer(input);
+    }
+    const corrected = await this.#typos.correct(input.tenant_id, input.message.content);
+    const question = analyzeQuestion(corrected.text, contextOf(input), [input.tenant_name]);
+    // Term rarity at its extreme: a content word the knowledge base never uses ("gmail", "poem",
+    // "pip") may be what the question is about. It already counts against coverage; it also
+    // rules out the "related pages" tier, whose looser bar it would otherwise pass.
+    const words = question.current
+      .map((term) => term.word)
+      .filter((word) => /^\p{L}+$/u.test(word))
+      .map((word) => ({ word, synonyms: synonymWords(word) }));
+    const unknown = await this.#typos.unknownWords(input.tenant_id, words);
     const lists = await Promise.all(
       question.queries.map((query) =>
         this.#retriever.search(input.tenant_id, query, { limit: SEARCH_LIMIT }),
       ),
     );
-    return composeAnswer(lists, question) ?? noAnswer(input);
+    const answer = composeAnswer(lists, question);
+    if (answer) return answer;
+    const related = unknown.length === 0 ? relatedPages(lists, question) : [];
+    return related.length > 0 ? relatedReply(related) : noAnswer(input);
   }
 }
 
@@ -111,6 +138,18 @@ interface Reply {
   text: string;
   sources: Source[];
   handoff?: 'requested' | 'no_answer';
+}
+
+/**
+ * The middle tier: no passage answers the question outright, but some cover most of it. The
+ * visitor gets links to read rather than a quote that may not answer, and can still ask a person.
+ */
+function relatedReply(sources: Source[]): Reply {
+  const lines = sources.map((source) => `- ${source.title} [${source.n}]`);
+  return {
+    text: `I'm not sure I have an exact answer, but these pages look related.\n${lines.join('\n')}\n${HUMAN_OFFER}`,
+    sources,
+  };
 }
 
 function plain(text: string): Reply {

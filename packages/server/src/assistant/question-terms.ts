@@ -206,7 +206,7 @@ function namesIn(text: string, ignored: Set<string>): string[][] {
 }
 
 /** The words of a term's synonym group, as written (the retriever stems them itself). */
-function synonymWords(word: string): string[] {
+export function synonymWords(word: string): string[] {
   const key = stem(word);
   const group = SYNONYM_GROUPS.find((members) => members.some((member) => stem(member) === key));
   return (group ?? []).filter((member) => member !== word).slice(0, 4);

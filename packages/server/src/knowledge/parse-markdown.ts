@@ -4,6 +4,7 @@
  * of "a | b". Markers would only add noise to search and to what a model is shown.
  */
 import { lexer, type MarkedToken, type Token, type Tokens } from 'marked';
+import { cleanMdx } from './clean-mdx.ts';
 import { decodeEntities, parseHtml } from './parse-html.ts';
 import type { ParsedDocument, Section } from './passages.ts';
 
@@ -35,7 +36,8 @@ export function parseMarkdown(markdown: string): ParsedDocument {
   };
 
   // Without extensions, every token the lexer makes is one of marked's own.
-  for (const token of lexer(body) as MarkedToken[]) {
+  // MDX's imports, components and admonition fences are program, not prose (`clean-mdx.ts`).
+  for (const token of lexer(cleanMdx(body)) as MarkedToken[]) {
     if (token.type === 'heading') {
       endSection();
       const text = inlineText(token.tokens).replace(/\s+/g, ' ').trim();

@@ -85,6 +85,21 @@ export interface Retriever {
    * `-` are just characters), and a query with no searchable words returns nothing.
    */
   search(tenant_id: string, query: string, options: { limit: number }): Promise<PassageHit[]>;
+  /**
+   * The words the tenant's passages are indexed under, as the index stems them ("password",
+   * "price"), each with how many passages hold it, most frequent first, at most `limit`. Only the
+   * tenant's own words: another tenant's vocabulary must not leak through a typo correction.
+   * Optional: a retriever without a word index answers without typo correction.
+   */
+  vocabulary?(tenant_id: string, options: { limit: number }): Promise<VocabularyTerm[]>;
+}
+
+/** One indexed word of a tenant's knowledge. */
+export interface VocabularyTerm {
+  /** The word as the index keeps it (stemmed, lower case). */
+  term: string;
+  /** How many of the tenant's passages hold it. */
+  passages: number;
 }
 
 /** A tenant's documents and the index over their passages. */

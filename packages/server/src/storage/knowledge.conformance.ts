@@ -111,6 +111,27 @@ export function describeKnowledgeConformance(
       expect(await knowledge().countPassages(tenant)).toBe(2);
     });
 
+    test("vocabulary: the tenant's own indexed words with their passage counts, most frequent first", async () => {
+      const tenant = await newTenant();
+      const other = await newTenant();
+      await upsert(
+        newDocument(tenant, 'billing.md', 'Billing', [
+          ['Invoices', 'Invoices are emailed monthly.'],
+          ['Refunds', 'Refunds reach your card within days.'],
+        ]),
+      );
+      await upsert(newDocument(other, 'secret.md', 'Zanzibar', [['Canary', 'quetzalcoatl canary words']]));
+      const vocabulary = await knowledge().vocabulary?.(tenant, { limit: 100 });
+      if (!vocabulary) throw new Error('both stores index words');
+      const terms = new Map(vocabulary.map((entry) => [entry.term, entry.passages]));
+      // The title is indexed with every passage; the stems are the index's own.
+      expect(terms.get('bill')).toBe(2);
+      expect([...terms.keys()].some((term) => term.startsWith('invoic'))).toBe(true);
+      expect(vocabulary[0]?.passages).toBe(2);
+      expect([...terms.keys()].some((term) => /quetzal|zanzibar|canari/.test(term))).toBe(false);
+      expect(await knowledge().vocabulary?.(tenant, { limit: 2 })).toHaveLength(2);
+    });
+
     test('an upsert of the same source and content changes nothing', async () => {
       const tenant = await newTenant();
       const document = newDocument(tenant, 'faq.md', 'FAQ', [['Hours', 'Open daily.']]);

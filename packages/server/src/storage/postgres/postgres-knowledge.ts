@@ -11,6 +11,7 @@ import type {
   PassageHit,
   PassageRecord,
   UpsertResult,
+  VocabularyTerm,
 } from '../knowledge-store.ts';
 import { contentHash, newId, now, toDocument, toPassage } from '../records.ts';
 import { searchTerms, websearchQuery } from '../search-terms.ts';
@@ -201,6 +202,19 @@ export class PostgresKnowledge implements KnowledgeStore {
       source: String(row.source),
       score: Number(row.score),
     }));
+  }
+
+  async vocabulary(tenant_id: string, options: { limit: number }): Promise<VocabularyTerm[]> {
+    // ts_stat reads the tsvectors of the statement it is given; the tenant is quoted into it by
+    // format(%L), never concatenated in JavaScript.
+    const result = await this.#pool.query<{ term: string; passages: number }>(
+      `SELECT word AS term, ndoc AS passages
+       FROM ts_stat(format('SELECT search FROM knowledge_passages WHERE tenant_id = %L', $1::text))
+       ORDER BY ndoc DESC, word
+       LIMIT $2`,
+      [tenant_id, Math.max(0, Math.floor(options.limit))],
+    );
+    return result.rows.map((row) => ({ term: row.term, passages: Number(row.passages) }));
   }
 }
 

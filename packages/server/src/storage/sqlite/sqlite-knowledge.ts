@@ -11,6 +11,7 @@ import type {
   PassageHit,
   PassageRecord,
   UpsertResult,
+  VocabularyTerm,
 } from '../knowledge-store.ts';
 import { contentHash, newId, now, toDocument, toPassage } from '../records.ts';
 import { fts5Query, searchTerms } from '../search-terms.ts';
@@ -184,5 +185,26 @@ export class SqliteKnowledge implements KnowledgeStore {
       source: String(row.source),
       score: Number(row.score),
     }));
+  }
+
+  async vocabulary(tenant_id: string, options: { limit: number }): Promise<VocabularyTerm[]> {
+    // fts5vocab reads the index itself; 'instance' rows carry the passage's rowid, so the words
+    // can be narrowed to the tenant's passages (the index is shared by every tenant). A temp
+    // table: it is a view of the index, nothing to migrate.
+    this.#db.exec(
+      'CREATE VIRTUAL TABLE IF NOT EXISTS temp.knowledge_vocabulary USING fts5vocab(main, knowledge_search, instance)',
+    );
+    const rows = this.#db
+      .prepare(
+        `SELECT v.term AS term, count(DISTINCT v.doc) AS passages
+         FROM temp.knowledge_vocabulary AS v
+         JOIN knowledge_passages AS p ON p.id = v.doc
+         WHERE p.tenant_id = ?
+         GROUP BY v.term
+         ORDER BY passages DESC, v.term
+         LIMIT ?`,
+      )
+      .all(tenant_id, Math.max(0, Math.floor(options.limit)));
+    return rows.map((row) => ({ term: String(row.term), passages: Number(row.passages) }));
   }
 }
