@@ -5,6 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'vite';
+import { buildWeb } from '../scripts/build-web.ts';
 import { ARTIFACTS, SEED_APP_BUILD } from './support/paths.ts';
 
 export default async function setup(): Promise<void> {
@@ -13,4 +14,6 @@ export default async function setup(): Promise<void> {
     configFile: join(import.meta.dirname, '../tests/fixtures/seed/vite.config.ts'),
     build: { outDir: SEED_APP_BUILD },
   });
+  // The widget, its loader and the demo site, from the sources under test (dist/web).
+  await buildWeb();
 }

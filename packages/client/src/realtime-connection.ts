@@ -56,7 +56,11 @@ export class RealtimeConnection extends Emitter<RealtimeEvents> {
   #heartbeat: ReturnType<typeof setInterval> | undefined;
   #lastFrameAt = 0;
   #wanted = false;
-  readonly #wake = () => this.#reconnectNow();
+  /** Back online: a socket that lived through it is open again; otherwise reconnect now. */
+  readonly #wake = () => {
+    if (this.#socket?.readyState === 1 && this.#lastFrameAt > 0) this.#setState('open');
+    else this.#reconnectNow();
+  };
   readonly #offline = () => this.#setState('offline');
   readonly #visible = () => {
     if (typeof document === 'object' && document.visibilityState === 'visible') this.#reconnectNow();

@@ -36,6 +36,7 @@ import { knowledgeRoutes } from './http/routes/knowledge.ts';
 import { staffChatRoutes } from './http/routes/staff-chats.ts';
 import { teamRoutes } from './http/routes/team.ts';
 import { tenantSettingsRoutes } from './http/routes/tenant-settings.ts';
+import { webRoutes } from './http/routes/web.ts';
 import { ensureDemoKnowledge } from './knowledge/demo-knowledge.ts';
 import { type HostResolver, OutboundPolicy } from './outbound/outbound-policy.ts';
 import type { Bus } from './realtime/bus.ts';
@@ -285,6 +286,7 @@ export async function buildApp(options: AppOptions): Promise<Platform> {
     ...(options.heartbeatIntervalMs ? { heartbeatIntervalMs: options.heartbeatIntervalMs } : {}),
   });
   await app.register(docsRoutes);
+  await app.register(webRoutes, { directory: config.webDir });
 
   return {
     app,

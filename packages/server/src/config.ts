@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { LlmProvider } from '@miptech/protocol';
 import { z } from 'zod';
 import { type AllowList, parseAllowList } from './outbound/allow-list.ts';
@@ -24,6 +25,7 @@ const EnvSchema = z.object({
   HOST: z.string().min(1).default('localhost'),
   MIPTECH_ENV: z.enum(['development', 'production']).default('development'),
   DATA_DIR: z.string().min(1).default('.data'),
+  WEB_DIR: z.string().min(1).optional(),
   DATABASE_URL: z.string().url().optional(),
   CORS_ORIGINS: originList,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -121,6 +123,8 @@ export interface Config {
   environment: 'development' | 'production';
   /** Directory of the SQLite file when no `databaseUrl` is set. */
   dataDir: string;
+  /** The built widget, loader and demo site (scripts/build-web.ts); served at `/`. */
+  webDir: string;
   /** PostgreSQL connection string; SQLite under `dataDir` when absent. */
   databaseUrl: string | undefined;
   /** Origins allowed for every tenant, on top of each tenant's own list. */
@@ -201,6 +205,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host: values.HOST,
     environment: values.MIPTECH_ENV,
     dataDir: resolve(values.DATA_DIR),
+    webDir: values.WEB_DIR
+      ? resolve(values.WEB_DIR)
+      : fileURLToPath(new URL('../../../dist/web', import.meta.url)),
     databaseUrl: values.DATABASE_URL,
     corsOrigins: values.CORS_ORIGINS,
     logLevel: values.LOG_LEVEL,

@@ -223,6 +223,7 @@ export function ChatWidget(props: ChatWidgetProps) {
                       }
                       message={message}
                       strings={strings}
+                      baseUrl={controller.api.http.baseUrl}
                       onRetry={(id) => controller.retry(id).catch(() => {})}
                     />
                   ))}

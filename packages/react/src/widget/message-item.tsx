@@ -7,9 +7,22 @@ export interface MessageItemProps {
   message: ChatMessage;
   strings: WidgetStrings;
   onRetry: (clientMessageId: string) => void;
+  /** The platform's URL: a source's link may be a path on the platform (its demo site's pages). */
+  baseUrl: string;
 }
 
-export function MessageItem({ message, strings, onRetry }: MessageItemProps) {
+/** A source's link, absolute, if it is an `http(s)` one. */
+function linkOf(url: string | null, baseUrl: string): string | undefined {
+  if (!url) return undefined;
+  try {
+    const resolved = new URL(url, baseUrl || undefined);
+    return resolved.protocol === 'https:' || resolved.protocol === 'http:' ? resolved.href : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function MessageItem({ message, strings, onRetry, baseUrl }: MessageItemProps) {
   if (message.role === 'system') return <p className="notice">{message.content}</p>;
   const author =
     message.role === 'user' ? strings.you : message.role === 'human' ? strings.person : strings.assistant;
@@ -22,8 +35,8 @@ export function MessageItem({ message, strings, onRetry }: MessageItemProps) {
           <ul className="sources" aria-label={strings.sources}>
             {message.sources.map((source) => (
               <li key={source.n}>
-                {source.url ? (
-                  <a href={source.url} target="_blank" rel="noopener noreferrer">
+                {linkOf(source.url, baseUrl) ? (
+                  <a href={linkOf(source.url, baseUrl)} target="_blank" rel="noopener noreferrer">
                     [{source.n}] {source.title}
                   </a>
                 ) : (
@@ -35,7 +48,9 @@ export function MessageItem({ message, strings, onRetry }: MessageItemProps) {
             ))}
           </ul>
         )}
-        {message.role === 'user' && <Status message={message} strings={strings} onRetry={onRetry} />}
+        {message.role === 'user' && (
+          <Status message={message} strings={strings} onRetry={onRetry} baseUrl={baseUrl} />
+        )}
       </div>
     </div>
   );

@@ -238,7 +238,7 @@ describe('KnowledgeResponder on the demo knowledge base (SQLite)', () => {
     expect(services.filter((service) => reply.text.includes(service)).length).toBeGreaterThanOrEqual(4);
     expect(reply.text).toContain('[1]');
     expect(sourceOf.get(reply.sources?.[0]?.document_id ?? '')).toBe('demo:services.md');
-    expect(reply.sources?.[0]).toMatchObject({ n: 1, title: 'Services MIPTech offers', url: null });
+    expect(reply.sources?.[0]).toMatchObject({ n: 1, title: 'Services MIPTech offers', url: '/services' });
     expect(reply.sources?.[0]?.excerpt.length).toBeLessThanOrEqual(200);
     expect(reply.text).not.toContain('ZEBRA-CANARY-42');
   });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SqliteStore } from '../storage/sqlite/sqlite-store.ts';
 import { DEMO_TENANT_ID, ensureDemoTenant } from '../tenancy/demo-tenant.ts';
-import { DEMO_KNOWLEDGE_DIRECTORY, ensureDemoKnowledge } from './demo-knowledge.ts';
+import { DEMO_KNOWLEDGE_DIRECTORY, DEMO_PAGE_OF, ensureDemoKnowledge } from './demo-knowledge.ts';
 
 describe('ensureDemoKnowledge', () => {
   let directory: string;
@@ -52,7 +52,7 @@ describe('ensureDemoKnowledge', () => {
         readFileSync(join(DEMO_KNOWLEDGE_DIRECTORY, document.source.slice(5)), 'utf8'),
       );
       expect(document.title).toBe(heading?.[1]);
-      expect(document.url).toBeNull();
+      expect(document.url).toBe(DEMO_PAGE_OF[document.source.slice(5)] ?? null);
       expect(document.passage_count).toBeGreaterThan(1);
     }
 

@@ -1,8 +1,10 @@
 /**
  * The demo tenant's knowledge base: the Markdown files of `packages/server/knowledge/
  * miptech-company/`, loaded at start so that `npm start` answers questions about MIPTech out of
- * the box. Each file is stored with source `demo:<file name>` and no link (`url` null): the
- * documents have no public page to send a visitor to, and a made-up link would be a dead one.
+ * the box. Each file is stored with source `demo:<file name>` and, as its link, the page of the
+ * demo site (`apps/demo`, served by the platform at `/`) that covers it: a path on the platform
+ * itself, which the widget resolves against the platform's URL, so the link works wherever the
+ * widget is embedded. A file no page covers has no link (`url` null) rather than a dead one.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -13,6 +15,16 @@ import { prepareDocument } from './prepare-document.ts';
 
 /** Where the demo documents live, next to `src/` in the server package. */
 export const DEMO_KNOWLEDGE_DIRECTORY = join(import.meta.dirname, '..', '..', 'knowledge', DEMO_TENANT_ID);
+
+/** The demo site's page for each demo document. */
+export const DEMO_PAGE_OF: Record<string, string> = {
+  'services.md': '/services',
+  'pricing.md': '/services',
+  'ai-assistant.md': '/services',
+  'about.md': '/about',
+  'approach.md': '/about',
+  'contact.md': '/contact',
+};
 
 /** The prefix of every demo document's source. */
 export const DEMO_SOURCE_PREFIX = 'demo:';
@@ -65,7 +77,7 @@ export async function ensureDemoKnowledge(
       source,
       body,
       format: 'markdown',
-      url: null,
+      url: DEMO_PAGE_OF[file] ?? null,
     });
     const { outcome } = await store.knowledge.upsertDocument(document);
     report[outcome] += 1;
