@@ -10,7 +10,16 @@ import { DEMO } from '../packages/server/src/testing/test-app.ts';
 import { DESKTOP, launchChromium, PHONE } from './support/browser.ts';
 import { ARTIFACTS } from './support/paths.ts';
 import { type BrowserPlatform, startBrowserPlatform } from './support/platform.ts';
-import { ask, input, launcher, paintedLengths, questions, recordPaints, replies } from './support/widget.ts';
+import {
+  ask,
+  hasFocus,
+  input,
+  launcher,
+  paintedLengths,
+  questions,
+  recordPaints,
+  replies,
+} from './support/widget.ts';
 
 describe('the demo site and its chat widget', () => {
   let platform: BrowserPlatform;
@@ -51,9 +60,7 @@ describe('the demo site and its chat widget', () => {
     const page = await context.newPage();
     await page.goto(platform.url);
     await launcher(page).click();
-    await expect
-      .poll(() => input(page).evaluate((element) => element === element.getRootNode().activeElement))
-      .toBe(true);
+    await expect.poll(() => hasFocus(input(page))).toBe(true);
     await recordPaints(page);
     await ask(page, 'What services do you offer?');
     await expect.poll(() => replies(page), { timeout: 15_000 }).toHaveLength(1);
@@ -180,12 +187,10 @@ describe('the demo site and its chat widget', () => {
     // Tab through the page until the launcher has focus.
     for (let presses = 0; presses < 20; presses++) {
       await page.keyboard.press('Tab');
-      if (await launcher(page).evaluate((element) => element === element.getRootNode().activeElement)) break;
+      if (await hasFocus(launcher(page))) break;
     }
     await page.keyboard.press('Enter');
-    await expect
-      .poll(() => input(page).evaluate((element) => element === element.getRootNode().activeElement))
-      .toBe(true);
+    await expect.poll(() => hasFocus(input(page))).toBe(true);
     await page.keyboard.type('What does your process look like?');
     await page.keyboard.press('Shift+Enter');
     await page.keyboard.type('Step by step, please.');
@@ -193,9 +198,7 @@ describe('the demo site and its chat widget', () => {
     await expect.poll(() => replies(page), { timeout: 15_000 }).toHaveLength(1);
     expect((await questions(page))[0]?.text).toBe('What does your process look like?\nStep by step, please.');
     await page.keyboard.press('Escape');
-    await expect
-      .poll(() => launcher(page).evaluate((element) => element === element.getRootNode().activeElement))
-      .toBe(true);
+    await expect.poll(() => hasFocus(launcher(page))).toBe(true);
     expect(await input(page).count()).toBe(0);
   });
 });

@@ -1,5 +1,9 @@
 /** How a visitor uses the chat widget in a page: by role and label, as a person would. */
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
+
+/** Whether the element has focus, inside its shadow root or the document. */
+export const hasFocus = (locator: Locator) =>
+  locator.evaluate((element) => (element.getRootNode() as Document | ShadowRoot).activeElement === element);
 
 export const launcher = (page: Page) => page.getByRole('button', { name: /^Open chat/ });
 export const input = (page: Page, placeholder = 'How can I help you today?') =>
@@ -14,6 +18,8 @@ export async function replies(page: Page): Promise<string[]> {
 export async function questions(page: Page): Promise<Array<{ text: string; status: string | null }>> {
   return page.locator('.row.user').evaluateAll((rows) =>
     rows.map((row) => ({
+      // innerText, not textContent: a line break the visitor typed reads as a line break.
+      // biome-ignore lint/performance/useDomNodeTextContent: the rendered text is what is asserted
       text: (row.querySelector('.bubble p') as HTMLElement | null)?.innerText ?? '',
       status: row.getAttribute('data-status'),
     })),
