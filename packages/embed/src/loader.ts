@@ -1,8 +1,9 @@
 /**
  * The script tag's loader, an IIFE of a few KB. It draws a launcher that looks like the widget's
- * and does nothing on the network until the visitor shows interest (hover, focus, click) or the
- * page is idle; then it loads the widget chunk, which replaces the launcher. A visitor whose
- * browser holds a conversation gets the widget at once, with its unread count.
+ * and does nothing on the network until the visitor shows interest (hover, focus, touch, click);
+ * then it loads the widget chunk, which replaces the launcher. So a page that nobody chats on
+ * pays for the loader alone (not even an idle-time prefetch). A visitor whose browser holds a
+ * conversation gets the widget at once, with its unread count.
  *
  * `window.MIPTech` takes calls before and after it runs:
  *   window.MIPTech = window.MIPTech || function () { (MIPTech.q = MIPTech.q || []).push(arguments) };
@@ -145,11 +146,6 @@ interface QueuedApi {
     () => commands.open(),
     () => void load(),
   );
-  const idle = (
-    globalThis as { requestIdleCallback?: (callback: () => void, options: { timeout: number }) => void }
-  ).requestIdleCallback;
-  if (idle) idle(() => void load(), { timeout: 8000 });
-  else setTimeout(() => void load(), 3000);
 })();
 
 /** A launcher like the widget's, in a shadow root of its own, while the widget is not loaded yet. */

@@ -62,7 +62,7 @@ header .state { font-size: 13px; opacity: .95; }
 .bubble ul, .bubble ol { margin: 4px 0 8px; padding-left: 22px; }
 .bubble code { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 13px; }
 .bubble a { color: inherit; text-decoration: underline; }
-.meta { margin-top: 4px; font-size: 12px; opacity: .9; display: flex; gap: 8px; align-items: center; justify-content: flex-end; }
+.meta { margin-top: 4px; font-size: 12px; display: flex; gap: 8px; align-items: center; justify-content: flex-end; }
 .meta.failed { color: var(--mt-error); opacity: 1; }
 .row.user .meta.failed { color: var(--mt-on-primary); font-weight: 700; }
 .link-button { border: 0; padding: 0; background: none; text-decoration: underline; cursor: pointer; font-weight: 700; }
