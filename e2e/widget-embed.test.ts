@@ -4,7 +4,7 @@
  * CSP, renders hostile message text as text, and passes axe in light and dark.
  */
 import { join } from 'node:path';
-import AxeBuilder from '@axe-core/playwright';
+import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DESKTOP, launchChromium } from './support/browser.ts';

@@ -34,6 +34,11 @@ export async function serveHostPages(platformUrl: string): Promise<HostPages> {
       response
         .writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
         .end(page(platformUrl, pathname === '/dark.html' ? { theme: 'dark' } : {}));
+    } else if (pathname === '/bare.html') {
+      // The same page without the script tag: the baseline of the page-load check.
+      response
+        .writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
+        .end(page(platformUrl).replace(/<script[^]*<\/script>/, ''));
     } else if (pathname === '/hostile.html') {
       response
         .writeHead(200, { 'content-type': 'text/html; charset=utf-8' })

@@ -13,8 +13,10 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 
 const DEMO_PAGES = ['/', '/services', '/about', '/contact'];
 const YEAR = 365 * 24 * 60 * 60;
+/** Any page may load the widget, and may time it (Resource Timing shows its real size). */
 const anyOrigin = (reply: FastifyReply) => {
   reply.header('access-control-allow-origin', '*');
+  reply.header('timing-allow-origin', '*');
 };
 
 export async function webRoutes(app: FastifyInstance, options: { directory: string }): Promise<void> {
@@ -50,9 +52,10 @@ export async function webRoutes(app: FastifyInstance, options: { directory: stri
   const file = (path: string, cacheControl: string, reply: FastifyReply) =>
     reply.header('cache-control', cacheControl).sendFile(path, directory, { cacheControl: false });
 
-  app.get('/widget.js', { schema: { hide: true } }, (_request, reply) =>
-    file('widget.js', 'public, max-age=300', reply.header('access-control-allow-origin', '*')),
-  );
+  app.get('/widget.js', { schema: { hide: true } }, (_request, reply) => {
+    anyOrigin(reply);
+    return file('widget.js', 'public, max-age=300', reply);
+  });
   app.get('/plain.html', { schema: { hide: true } }, (_request, reply) =>
     file('demo/plain.html', 'no-cache', reply),
   );
