@@ -38,7 +38,7 @@ export async function serveHostPages(platformUrl: string): Promise<HostPages> {
       // The same page without the script tag: the baseline of the page-load check.
       response
         .writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
-        .end(page(platformUrl).replace(/<script[^]*<\/script>/, ''));
+        .end(page(platformUrl).replace(/<script[\s\S]*<\/script>/, ''));
     } else if (pathname === '/hostile.html') {
       response
         .writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
