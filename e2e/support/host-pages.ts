@@ -24,6 +24,22 @@ ${options.css ? `<link rel="stylesheet" href="/hostile.css">` : ''}</head>
   } async></script></body></html>`;
 }
 
+/** Intercom-style: a queue stub and calls made at once, before the loader has run. */
+function snippetPage(platformUrl: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Snippet</title></head><body>
+<script>
+  window.MIPTech = window.MIPTech || function () { (MIPTech.q = MIPTech.q || []).push(arguments); };
+  window.events = [];
+  MIPTech('on', 'ready', function () { events.push('ready'); });
+  MIPTech('on', 'open', function () { events.push('open'); });
+  MIPTech('on', 'close', function () { events.push('close'); });
+  MIPTech('on', 'message', function (message) { events.push('message:' + message.role); });
+  MIPTech('identify', { name: 'Ada Lovelace', email: 'ada@example.com' });
+</script>
+<script src="${platformUrl}/widget.js" data-tenant-id="miptech-company" async></script>
+</body></html>`;
+}
+
 export async function serveHostPages(platformUrl: string): Promise<HostPages> {
   const ws = platformUrl.replace(/^http/, 'ws');
   const server = createServer((request, response) => {
@@ -34,6 +50,8 @@ export async function serveHostPages(platformUrl: string): Promise<HostPages> {
       response
         .writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
         .end(page(platformUrl, pathname === '/dark.html' ? { theme: 'dark' } : {}));
+    } else if (pathname === '/snippet.html') {
+      response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(snippetPage(platformUrl));
     } else if (pathname === '/bare.html') {
       // The same page without the script tag: the baseline of the page-load check.
       response
