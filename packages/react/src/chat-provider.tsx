@@ -3,9 +3,10 @@
  * an input can each call `useChat()` and share one controller, one socket and one chat.
  */
 import { ChatController, type ChatControllerOptions } from '@miptech/client';
-import { type ReactNode, useState } from 'react';
+import type { ReactNode } from 'react';
 import { ChatContext } from './chat-context.ts';
 import { useControllerLifecycle } from './lifecycle.ts';
+import { useOnce } from './use-once.ts';
 
 export type ChatProviderProps = (
   | ({ controller?: undefined } & ChatControllerOptions)
@@ -29,7 +30,7 @@ export type ChatProviderProps = (
  */
 export function ChatProvider(props: ChatProviderProps): ReactNode {
   // Created lazily, once: the options object is new at every render, the controller must not be.
-  const [owned] = useState(() => (props.controller ? null : new ChatController(props)));
+  const owned = useOnce(() => (props.controller ? null : new ChatController(props)));
   const controller = props.controller ?? owned;
   if (!controller) throw new Error('ChatProvider: pass either platform options or a controller');
   useControllerLifecycle(controller, {

@@ -14,11 +14,12 @@ import {
   MIPTechError,
   type SessionData,
 } from '@miptech/client';
-import { useCallback, useContext, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
+import { useCallback, useContext, useEffect, useMemo, useRef, useSyncExternalStore } from 'react';
 import { type Activity, activityOf, startInitialize } from './activity.ts';
 import { ChatContext } from './chat-context.ts';
 import { type ConnectionStatus, connectionStatusOf } from './connection-status.ts';
 import { useControllerLifecycle } from './lifecycle.ts';
+import { useOnce } from './use-once.ts';
 import { type ApiTestResult, testApi } from './probes.ts';
 
 export interface UseChatCallbacks {
@@ -122,8 +123,9 @@ export interface UseChatResult {
 export function useChat(source?: UseChatOptions | ChatController): UseChatResult {
   const shared = useContext(ChatContext);
   const options: UseChatOptions = source instanceof ChatController ? { controller: source } : (source ?? {});
-  // Created lazily and once: options are a new object at every render.
-  const [owned] = useState(() => ('baseUrl' in options ? new ChatController(options) : null));
+  // Created at the first render and kept: options are a new object at every render, and changing
+  // them later has no effect (remount with a `key` to change platform).
+  const owned = useOnce(() => ('baseUrl' in options ? new ChatController(options) : null));
   const given = 'controller' in options ? options.controller : undefined;
   const controller = owned ?? given ?? shared;
   if (!controller) {
