@@ -43,7 +43,10 @@ export interface WebSocketTestResult {
 
 const HEALTH_PATH = `${API_PREFIX}/health`;
 
-/** `GET /api/v1/health`; never throws, failures are in the result. */
+/**
+ * `GET /api/v1/health`: connected when the platform answers and knows the tenant. Never throws:
+ * failures are in the result, with the SDK's message (which names the setting to fix).
+ */
 export async function testApi(target: ProbeTarget | ApiClient): Promise<ApiTestResult> {
   const api =
     target instanceof ApiClient
@@ -56,6 +59,18 @@ export async function testApi(target: ProbeTarget | ApiClient): Promise<ApiTestR
         });
   try {
     const data = await api.health();
+    // Health answers any tenant, naming it only when the platform knows it: reachable is not enough.
+    if (data.tenant !== api.http.tenantId) {
+      const tenant = api.http.tenantId;
+      return {
+        connected: false,
+        endpoint: HEALTH_PATH,
+        status: 200,
+        data,
+        code: 'tenant_not_found',
+        error: `The platform answered, but does not know the tenant "${tenant}". Check the tenantId option against the tenants of this platform (npm run cli -- tenant list)`,
+      };
+    }
     return { connected: true, endpoint: HEALTH_PATH, status: 200, data };
   } catch (error) {
     return { connected: false, endpoint: HEALTH_PATH, ...failure(error) };
@@ -81,7 +96,10 @@ export function testWebSocket(target: ProbeTarget, signal?: AbortSignal): Promis
     ...(target.WebSocket ? { WebSocket: target.WebSocket } : {}),
   });
   return new Promise<WebSocketTestResult>((resolve) => {
+    let done = false;
     const finish = (result: WebSocketTestResult) => {
+      if (done) return;
+      done = true;
       clearTimeout(timer);
       signal?.removeEventListener('abort', aborted);
       connection.close();
@@ -101,9 +119,12 @@ export function testWebSocket(target: ProbeTarget, signal?: AbortSignal): Promis
     });
     connection.on('error', (error) => finish({ connected: false, endpoint, ...failure(error) }));
     connection.on('state', (state) => {
-      if (state === 'reconnecting' || state === 'offline') {
-        finish({ connected: false, endpoint, error: 'Connection failed', code: 'websocket_failed' });
-      }
+      if (state !== 'reconnecting' && state !== 'offline') return;
+      // Told before the connection sets its retry timer: closing now would leave that timer to
+      // open a new socket, so close once the connection is done scheduling.
+      queueMicrotask(() =>
+        finish({ connected: false, endpoint, error: 'Connection failed', code: 'websocket_failed' }),
+      );
     });
     try {
       connection.connect();

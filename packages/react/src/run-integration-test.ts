@@ -4,6 +4,7 @@
  * configTest }` shape. It opens its own connection and closes it, so a chat widget on the page
  * keeps its own.
  */
+import { API_PREFIX } from '@miptech/protocol/constants';
 import {
   type ApiTestResult,
   type ProbeTarget,
@@ -32,7 +33,9 @@ export interface IntegrationTestResult {
 }
 
 /**
- * Checks the configuration, then `GET /api/v1/health`, then a WebSocket greeting.
+ * Checks the configuration, then `GET /api/v1/health`, then a WebSocket greeting. A configuration
+ * that cannot work (no tenant, not an http(s) URL, `/api/v1` in the base URL) fails both network
+ * checks with the fix, without asking the network.
  *
  * @example
  * const { apiTest, websocketTest } = await runIntegrationTest({
@@ -43,11 +46,29 @@ export interface IntegrationTestResult {
  */
 export async function runIntegrationTest(options: ProbeTarget): Promise<IntegrationTestResult> {
   const configTest = checkConfig(options);
+  const problem = configProblem(configTest);
+  if (problem) {
+    // Asking a wrong URL only yields a 404 or a refused socket: say what to change instead.
+    const failed = { connected: false, error: problem, code: 'config_invalid' };
+    return {
+      apiTest: { ...failed, endpoint: `${API_PREFIX}/health` },
+      websocketTest: { ...failed, endpoint: `${API_PREFIX}/ws` },
+      configTest,
+    };
+  }
   const apiTest = await testApi(options);
-  const websocketTest = configTest.wsUrl
-    ? await testWebSocket(options)
-    : { connected: false, endpoint: '', error: `Not a valid base URL: ${options.baseUrl}`, code: 'config' };
+  const websocketTest = await testWebSocket(options);
   return { apiTest, websocketTest, configTest };
+}
+
+function configProblem(config: ConfigTestResult): string | undefined {
+  if (!config.hasTenant) return 'Set the tenant id (the tenantId option), e.g. "miptech-company"';
+  if (!config.wsUrl)
+    return `The base URL must be an http(s) URL, e.g. http://localhost:8000; it is "${config.apiUrl}"`;
+  if (!config.hasCorrectPath) {
+    return `The base URL must not include ${API_PREFIX} (the SDK adds it): use ${config.apiUrl.replace(/\/api\/v1\/*$/, '')}`;
+  }
+  return undefined;
 }
 
 function checkConfig({ baseUrl, tenantId }: ProbeTarget): ConfigTestResult {

@@ -4,8 +4,8 @@
  */
 import type { Duplex } from 'node:stream';
 import { type ChatControllerOptions, memoryStorage, SessionStore } from '@miptech/client';
-import type { TestAppOptions } from '../../server/src/testing/test-app.ts';
 import { type ListeningPlatform, startPlatform } from '../../client/src/testing.ts';
+import type { TestAppOptions } from '../../server/src/testing/test-app.ts';
 
 export { until } from '../../client/src/testing.ts';
 

@@ -3,9 +3,9 @@
  * useChat against a real platform over real sockets, in happy-dom: StrictMode's double mount,
  * unmounting mid-reply, retrying a failed send, the seed's return shape, and a shared provider.
  */
-import type { ChatController } from '@miptech/client';
-import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
-import { StrictMode, useEffect } from 'react';
+import type { ChatController, ChatMessage } from '@miptech/client';
+import { act, cleanup, fireEvent, render, screen } from '@testing-library/react';
+import { type ReactNode, StrictMode, useEffect } from 'react';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ScriptedResponder } from '../../server/src/assistant/scripted-responder.ts';
 import { ChatProvider } from './chat-provider.tsx';
@@ -18,7 +18,51 @@ import {
   startReactPlatform,
   until,
 } from './testing.ts';
-import { type UseChatResult, useChat } from './use-chat.ts';
+import { type UseChatOptions, type UseChatResult, useChat } from './use-chat.ts';
+
+interface ProbeProps {
+  /** What useChat is given; nothing: the provider's controller. */
+  source?: UseChatOptions;
+  /** Sees each render's result. */
+  onRender?: (chat: UseChatResult) => void;
+  /** What to render from it. */
+  show?: (chat: UseChatResult) => ReactNode;
+  /** Calls initializeChat() from an effect, as the seed's app did (StrictMode runs it twice). */
+  initializeFromEffect?: boolean;
+}
+
+function Probe({ source, onRender, show, initializeFromEffect = false }: ProbeProps): ReactNode {
+  const chat = useChat(source);
+  onRender?.(chat);
+  const { initializeChat } = chat;
+  useEffect(() => {
+    if (initializeFromEffect) void initializeChat();
+  }, [initializeFromEffect, initializeChat]);
+  return show ? show(chat) : null;
+}
+
+/** Send and Retry buttons, the messages, and the error: what a visitor sees in the retry test. */
+function retryView(chat: UseChatResult): ReactNode {
+  const failed = chat.messages.find((message) => message.status === 'error');
+  return (
+    <div>
+      <button type="button" onClick={() => void chat.sendMessage('hello there').catch(() => {})}>
+        Send
+      </button>
+      {failed ? (
+        <button type="button" onClick={() => void chat.retryMessage(failed.id)}>
+          Retry
+        </button>
+      ) : null}
+      <ul>
+        {chat.messages.map((message) => (
+          <li key={message.id}>{`${message.role} ${message.status}: ${message.content}`}</li>
+        ))}
+      </ul>
+      <p role="alert">{chat.error}</p>
+    </div>
+  );
+}
 
 describe('useChat against a real platform', () => {
   let platform: ReactTestPlatform;
@@ -46,20 +90,15 @@ describe('useChat against a real platform', () => {
       },
     });
     const controllers = new Set<ChatController>();
-    function Widget() {
-      const chat = useChat(options);
-      controllers.add(chat.controller);
-      // The seed's app called initializeChat() from an effect: StrictMode runs it twice.
-      const { initializeChat } = chat;
-      useEffect(() => {
-        void initializeChat();
-      }, [initializeChat]);
-      return <p>{chat.connectionStatus}</p>;
-    }
     const handshakes = platform.handshakes();
     const view = render(
       <StrictMode>
-        <Widget />
+        <Probe
+          source={options}
+          initializeFromEffect
+          onRender={(chat) => controllers.add(chat.controller)}
+          show={(chat) => <p>{chat.connectionStatus}</p>}
+        />
       </StrictMode>,
     );
     await screen.findByText('fully_connected');
@@ -82,14 +121,18 @@ describe('useChat against a real platform', () => {
     try {
       let renders = 0;
       let latest: UseChatResult | undefined;
-      function Widget() {
-        renders += 1;
-        latest = useChat(controllerOptions(slow));
-        return <p>{latest.streamingMessage ? `writing: ${latest.streamingMessage.content}` : latest.status}</p>;
-      }
       const view = render(
         <StrictMode>
-          <Widget />
+          <Probe
+            source={controllerOptions(slow)}
+            onRender={(chat) => {
+              renders += 1;
+              latest = chat;
+            }}
+            show={(chat) => (
+              <p>{chat.streamingMessage ? `writing: ${chat.streamingMessage.content}` : chat.status}</p>
+            )}
+          />
         </StrictMode>,
       );
       await screen.findByText('ready');
@@ -117,29 +160,15 @@ describe('useChat against a real platform', () => {
   it('retries a failed send with retryMessage, and the server stores it once', async () => {
     const network = failingOnceFetch();
     let latest: UseChatResult | undefined;
-    function Widget() {
-      latest = useChat(controllerOptions(platform, { fetch: network.fetch }));
-      const failed = latest.messages.find((message) => message.status === 'error');
-      return (
-        <div>
-          <button type="button" onClick={() => void latest?.sendMessage('hello there').catch(() => {})}>
-            Send
-          </button>
-          {failed ? (
-            <button type="button" onClick={() => void latest?.retryMessage(failed.id)}>
-              Retry
-            </button>
-          ) : null}
-          <ul>
-            {latest.messages.map((message) => (
-              <li key={message.id}>{`${message.role} ${message.status}: ${message.content}`}</li>
-            ))}
-          </ul>
-          <p role="alert">{latest.error}</p>
-        </div>
-      );
-    }
-    render(<Widget />);
+    render(
+      <Probe
+        source={controllerOptions(platform, { fetch: network.fetch })}
+        onRender={(chat) => {
+          latest = chat;
+        }}
+        show={retryView}
+      />,
+    );
     await until('connected', () => latest?.isConnected === true);
     fireEvent.click(screen.getByRole('button', { name: 'Send' }));
     await screen.findByText('user error: hello there');
@@ -167,13 +196,17 @@ describe('useChat against a real platform', () => {
     let latest: UseChatResult | undefined;
     const statuses = new Set<string>();
     const finished: string[] = [];
-    function Widget() {
-      // A new callback at each render: kept in a ref, so no new controller and no re-subscription.
-      latest = useChat({ ...controllerOptions(platform), onFinish: (message) => finished.push(message.content) });
-      statuses.add(latest.status);
-      return null;
-    }
-    render(<Widget />);
+    const options = controllerOptions(platform);
+    const probe = (onFinish: (message: ChatMessage) => void) => (
+      <Probe
+        source={{ ...options, onFinish }}
+        onRender={(chat) => {
+          latest = chat;
+          statuses.add(chat.status);
+        }}
+      />
+    );
+    const view = render(probe((message) => finished.push(message.content)));
     await until('connected', () => latest?.connectionStatus === 'fully_connected');
     const chat = latest as UseChatResult;
     const seedKeys = {
@@ -228,9 +261,21 @@ describe('useChat against a real platform', () => {
     await act(() => chat.sendMessage('alpha beta gamma delta'));
     await until('the reply', () => latest?.lastMessage?.status === 'complete' && latest.status === 'ready');
     expect(latest?.messageCount).toBe(2);
-    expect(latest?.lastMessage).toMatchObject({ role: 'assistant', content: 'You said: alpha beta gamma delta' });
+    expect(latest?.lastMessage).toMatchObject({
+      role: 'assistant',
+      content: 'You said: alpha beta gamma delta',
+    });
     expect([...statuses]).toEqual(expect.arrayContaining(['ready', 'submitted', 'streaming']));
     expect(finished).toEqual(['You said: alpha beta gamma delta']);
+    expect(latest?.controller).toBe(chat.controller);
+
+    // New options and a new callback: the same controller, and the new callback is the one called.
+    const later: string[] = [];
+    view.rerender(probe((message) => later.push(message.content)));
+    await act(() => latest?.sendMessage('epsilon'));
+    await until('the second reply', () => later.length === 1);
+    expect(later).toEqual(['You said: epsilon']);
+    expect(finished).toHaveLength(1);
     expect(latest?.controller).toBe(chat.controller);
     // Actions are stable: a child given them does not re-render for nothing.
     expect(latest?.sendMessage).toBe(chat.sendMessage);
@@ -239,27 +284,28 @@ describe('useChat against a real platform', () => {
     expect(latest?.chatStatus).toBe('waiting_for_human');
     expect(latest?.currentChat?.status).toBe('waiting_for_human');
     act(() => latest?.disconnect());
-    expect(latest).toMatchObject({ isConnected: false, connectionStatus: 'disconnected', isInitialized: false });
+    expect(latest).toMatchObject({
+      isConnected: false,
+      connectionStatus: 'disconnected',
+      isInitialized: false,
+    });
   });
 
   it('shares one controller, one socket and one chat among the components of a ChatProvider', async () => {
     const counting = chatCountingFetch();
     const seen: UseChatResult[] = [];
-    function Header() {
-      const chat = useChat();
-      return <p>{`status ${chat.connectionStatus}`}</p>;
-    }
-    function Messages() {
-      const chat = useChat();
-      seen.push(chat);
-      return <p>{`${chat.messageCount} messages`}</p>;
-    }
     const handshakes = platform.handshakes();
     const view = render(
       <StrictMode>
         <ChatProvider {...controllerOptions(platform, { fetch: counting.fetch })}>
-          <Header />
-          <Messages />
+          <Probe
+            onRender={(chat) => seen.push(chat)}
+            show={(chat) => <p>{`status ${chat.connectionStatus}`}</p>}
+          />
+          <Probe
+            onRender={(chat) => seen.push(chat)}
+            show={(chat) => <p>{`${chat.messageCount} messages`}</p>}
+          />
         </ChatProvider>
       </StrictMode>,
     );
@@ -275,12 +321,8 @@ describe('useChat against a real platform', () => {
 
   it('explains what is missing when used without options or a provider', () => {
     const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
-    function Lonely() {
-      useChat();
-      return null;
-    }
     try {
-      expect(() => render(<Lonely />)).toThrow(/ChatProvider/);
+      expect(() => render(<Probe />)).toThrow(/ChatProvider/);
     } finally {
       errors.mockRestore();
     }

@@ -19,8 +19,8 @@ import { type Activity, activityOf, startInitialize } from './activity.ts';
 import { ChatContext } from './chat-context.ts';
 import { type ConnectionStatus, connectionStatusOf } from './connection-status.ts';
 import { useControllerLifecycle } from './lifecycle.ts';
-import { useOnce } from './use-once.ts';
 import { type ApiTestResult, testApi } from './probes.ts';
+import { useOnce } from './use-once.ts';
 
 export interface UseChatCallbacks {
   /** Called with each new error (kept in a ref: a new function at each render is fine). */
