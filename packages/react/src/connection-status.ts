@@ -50,6 +50,13 @@ const API_TEST_STATUS: Record<ApiTestState, ConnectionStatus> = {
   failed: 'api_failed',
 };
 
+/**
+ * The seed's status string for a controller's state (the table above).
+ *
+ * @example
+ * connectionStatusOf({ connection: 'open', initializing: false, initialized: true, chatId: 'c1', error: null, apiTest: 'idle' });
+ * // 'fully_connected'
+ */
 export function connectionStatusOf(input: ConnectionStatusInput): ConnectionStatus {
   switch (input.connection) {
     case 'open':

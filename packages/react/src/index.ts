@@ -1,9 +1,14 @@
 /**
- * `@miptech/react`: React bindings for `@miptech/client`.
+ * `@miptech/react`: React bindings for `@miptech/client`: `useChat`, `ChatProvider`, the
+ * `ConnectionTest` debug panel and `runIntegrationTest()`.
  */
 export type { Activity, ApiTestState } from './activity.ts';
 export { ChatProvider, type ChatProviderProps } from './chat-provider.tsx';
-export { type ConnectionStatus, connectionStatusOf } from './connection-status.ts';
+export {
+  type ConnectionStatus,
+  type ConnectionStatusInput,
+  connectionStatusOf,
+} from './connection-status.ts';
 export { ConnectionTest, type ConnectionTestProps } from './connection-test.tsx';
 export {
   type ApiTestResult,

@@ -46,6 +46,10 @@ const HEALTH_PATH = `${API_PREFIX}/health`;
 /**
  * `GET /api/v1/health`: connected when the platform answers and knows the tenant. Never throws:
  * failures are in the result, with the SDK's message (which names the setting to fix).
+ *
+ * @example
+ * const api = await testApi({ baseUrl: 'http://localhost:8000', tenantId: 'miptech-company' });
+ * if (!api.connected) console.error(api.error);
  */
 export async function testApi(target: ProbeTarget | ApiClient): Promise<ApiTestResult> {
   const api =
@@ -77,7 +81,12 @@ export async function testApi(target: ProbeTarget | ApiClient): Promise<ApiTestR
   }
 }
 
-/** The WebSocket URL the SDK connects to (without the token). */
+/**
+ * The WebSocket URL the SDK connects to (without the token).
+ *
+ * @example
+ * webSocketUrl('https://api.example.com', 'acme'); // 'wss://api.example.com/api/v1/ws?tenant_id=acme'
+ */
 export function webSocketUrl(baseUrl: string, tenantId: string): string {
   const url = new URL(`${baseUrl.replace(/^http/, 'ws').replace(/\/+$/, '')}${API_PREFIX}/ws`);
   url.searchParams.set('tenant_id', tenantId);
@@ -86,7 +95,11 @@ export function webSocketUrl(baseUrl: string, tenantId: string): string {
 
 /**
  * Opens a connection, waits for the server's greeting, and closes it. A first attempt that fails
- * is a failure (the SDK's connection would retry forever; a test wants an answer).
+ * is a failure (the SDK's connection would retry forever; a test wants an answer). Never throws.
+ *
+ * @example
+ * const ws = await testWebSocket({ baseUrl: 'http://localhost:8000', tenantId: 'miptech-company' });
+ * console.log(ws.connected ? `connection ${ws.data?.connection_id}` : ws.error);
  */
 export function testWebSocket(target: ProbeTarget, signal?: AbortSignal): Promise<WebSocketTestResult> {
   const endpoint = `${API_PREFIX}/ws`;
