@@ -8,7 +8,10 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'node', include: ['packages/*/src/**/*.test.ts', 'tests/**/*.test.ts'] },
+        test: {
+          name: 'node',
+          include: ['packages/*/src/**/*.test.ts', 'packages/*/src/**/*.test.tsx', 'tests/**/*.test.ts'],
+        },
       },
       {
         // Real Chromium (Debian's package) driven by playwright-core; the bundles the pages load
