@@ -201,4 +201,14 @@ describe('the demo site and its chat widget', () => {
     await expect.poll(() => hasFocus(launcher(page))).toBe(true);
     expect(await input(page).count()).toBe(0);
   });
+
+  it('shows the ConnectionTest panel with ?debug=1, both checks Connected', async () => {
+    const page = await (await newContext()).newPage();
+    await page.goto(`${platform.url}/?debug=1`);
+    await expect.poll(() => page.getByRole('heading', { name: 'MIPTech Connection Test' }).count()).toBe(1);
+    await page.getByRole('button', { name: 'Test API' }).click();
+    await page.getByRole('button', { name: 'Test WebSocket' }).click();
+    await expect.poll(() => page.getByText('Connected', { exact: true }).count()).toBe(2);
+    await shoot(page, 'demo-debug-panel.png', 'the demo with ?debug=1');
+  });
 });

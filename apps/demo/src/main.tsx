@@ -3,14 +3,15 @@
  * serves the page. `?debug=1` adds the ConnectionTest panel.
  */
 import { ChatController } from '@miptech/client';
+import { ChatWidget, ConnectionTest } from '@miptech/react';
 import { StrictMode, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
-import { ChatWidget } from '../../../packages/react/src/widget/chat-widget.tsx';
 import { PAGES, type PageId } from './pages.tsx';
 import './site.css';
 
 const TENANT_ID = 'miptech-company';
 const query = new URLSearchParams(location.search);
+const debug = query.get('debug') === '1';
 const theme = query.get('theme') === 'dark' ? 'dark' : query.get('theme') === 'auto' ? 'auto' : 'light';
 const controller = new ChatController({ baseUrl: location.origin, tenantId: TENANT_ID });
 
@@ -65,6 +66,7 @@ function Site() {
         <Page openChat={() => controller.initialize().catch(() => {})} />
       </main>
       <footer>© MIP Technologies · Built on the MIPTech AI Platform</footer>
+      {debug && <ConnectionTest baseUrl={location.origin} tenantId={TENANT_ID} environment="development" />}
       <ChatWidget
         controller={controller}
         theme={theme}

@@ -173,6 +173,7 @@ export class ChatController {
     const outbox = this.session.get().outbox.filter((item) => item.client_message_id !== clientMessageId);
     this.session.update({ outbox: [...outbox, entry] });
     this.#publish();
+    this.#store.set({ error: null });
     await this.#post(entry);
   }
 

@@ -122,6 +122,7 @@ export class RealtimeConnection extends Emitter<RealtimeEvents> {
   }
 
   #open(): void {
+    if (!this.#wanted) return;
     const Socket = this.#options.WebSocket ?? globalThis.WebSocket;
     const url = new URL(
       `${this.#options.baseUrl.replace(/^http/, 'ws').replace(/\/+$/, '')}${API_PREFIX}/ws`,
@@ -178,6 +179,8 @@ export class RealtimeConnection extends Emitter<RealtimeEvents> {
 
   #scheduleReconnect(soon: boolean): void {
     if (this.#state !== 'offline') this.#setState('reconnecting');
+    // A 'state' listener may have closed the connection just now: then there is nothing to retry.
+    if (!this.#wanted) return;
     const delay = soon
       ? Math.min(250, backoffDelay(0, this.#options.backoff))
       : backoffDelay(this.#attempt, this.#options.backoff);

@@ -1,6 +1,6 @@
 /**
  * `@miptech/react`: React bindings for `@miptech/client`: `useChat`, `ChatProvider`, the
- * `ConnectionTest` debug panel and `runIntegrationTest()`.
+ * `ChatWidget`, the `ConnectionTest` debug panel and `runIntegrationTest()`.
  */
 export type { Activity, ApiTestState } from './activity.ts';
 export { ChatProvider, type ChatProviderProps } from './chat-provider.tsx';
@@ -30,3 +30,7 @@ export {
   type UseChatResult,
   useChat,
 } from './use-chat.ts';
+export { useSlice } from './use-slice.ts';
+export { ChatWidget, type ChatWidgetProps } from './widget/chat-widget.tsx';
+export type { WidgetPosition } from './widget/shadow-host.tsx';
+export type { WidgetStrings } from './widget/strings.ts';

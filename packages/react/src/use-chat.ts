@@ -8,7 +8,6 @@ import {
   ChatController,
   type ChatControllerOptions,
   type ChatMessage,
-  type ChatSlices,
   type ChatStatus,
   type HandoffState,
   MIPTechError,
@@ -21,6 +20,7 @@ import { type ConnectionStatus, connectionStatusOf } from './connection-status.t
 import { useControllerLifecycle } from './lifecycle.ts';
 import { type ApiTestResult, testApi } from './probes.ts';
 import { useOnce } from './use-once.ts';
+import { useSlice } from './use-slice.ts';
 
 export interface UseChatCallbacks {
   /** Called with each new error (kept in a ref: a new function at each render is fine). */
@@ -187,15 +187,6 @@ export function useChat(source?: UseChatOptions | ChatController): UseChatResult
     chatStatus: chat.state,
     controller,
   };
-}
-
-function useSlice<K extends keyof ChatSlices>(controller: ChatController, slice: K): ChatSlices[K] {
-  const subscribe = useCallback(
-    (listener: () => void) => controller.subscribe(slice, listener),
-    [controller, slice],
-  );
-  const snapshot = useCallback(() => controller.get(slice), [controller, slice]);
-  return useSyncExternalStore(subscribe, snapshot, snapshot);
 }
 
 function useActivity<K extends keyof Activity>(controller: ChatController, slice: K): Activity[K] {

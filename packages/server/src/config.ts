@@ -3,8 +3,7 @@
  * README's configuration table; defaults are safe for development.
  */
 import { randomBytes } from 'node:crypto';
-import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import { LlmProvider } from '@miptech/protocol';
 import { z } from 'zod';
 import { type AllowList, parseAllowList } from './outbound/allow-list.ts';
@@ -207,7 +206,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dataDir: resolve(values.DATA_DIR),
     webDir: values.WEB_DIR
       ? resolve(values.WEB_DIR)
-      : fileURLToPath(new URL('../../../dist/web', import.meta.url)),
+      : join(import.meta.dirname, '..', '..', '..', 'dist', 'web'),
     databaseUrl: values.DATABASE_URL,
     corsOrigins: values.CORS_ORIGINS,
     logLevel: values.LOG_LEVEL,

@@ -7,14 +7,15 @@
  * @example
  * <ChatWidget baseUrl="https://api.example.com" tenantId="miptech-company" title="Ask us" />
  */
-import { ChatController, type ChatControllerOptions, type ChatMessage } from '@miptech/client';
+import type { ChatController, ChatControllerOptions, ChatMessage } from '@miptech/client';
 import { type KeyboardEvent, useEffect, useId, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { useChat } from '../use-chat.ts';
+import { useSlice } from '../use-slice.ts';
 import { textColorOn } from './contrast.ts';
 import { ChatIcon, CloseIcon, MinimiseIcon, RestoreIcon, SendIcon, StopIcon } from './icons.tsx';
 import { MessageItem } from './message-item.tsx';
 import { ShadowHost, type WidgetPosition } from './shadow-host.tsx';
 import { stringsFor, type WidgetStrings } from './strings.ts';
-import { useSlice } from './use-slices.ts';
 
 const MAX_LENGTH = 4000;
 const COUNTER_FROM = 3500;
@@ -60,15 +61,19 @@ export function ChatWidget(props: ChatWidgetProps) {
     title = 'MIPTech AI Assistant',
     avatar,
   } = props;
-  const [controller] = useState(
-    () =>
-      props.controller ??
-      new ChatController({
-        baseUrl: props.baseUrl ?? '',
-        tenantId: props.tenantId ?? '',
-        ...props.options,
-      }),
+  // The widget's controller: its own (closed on unmount, StrictMode-safe), or one it is given.
+  // It starts when the panel opens, not on mount: a page nobody chats on opens no socket.
+  const chat = useChat(
+    props.controller
+      ? { controller: props.controller, autoInitialize: false }
+      : {
+          baseUrl: props.baseUrl ?? '',
+          tenantId: props.tenantId ?? '',
+          ...props.options,
+          autoInitialize: false,
+        },
   );
+  const { controller, messages, status } = chat;
   const strings = useMemo(
     () =>
       stringsFor(props.locale, {
@@ -79,11 +84,9 @@ export function ChatWidget(props: ChatWidgetProps) {
       }),
     [props.locale, props.strings, props.placeholder, props.greeting, props.launcherLabel],
   );
-  const messages = useSlice(controller, 'messages');
-  const status = useSlice(controller, 'status');
   const connection = useSlice(controller, 'connection');
-  const chat = useSlice(controller, 'chat');
-  const error = useSlice(controller, 'error');
+  const handoff = chat.chatStatus;
+  const error = chat.errorDetail;
 
   const [ownOpen, setOwnOpen] = useState(props.defaultOpen ?? false);
   const open = props.open ?? ownOpen;
@@ -100,7 +103,6 @@ export function ChatWidget(props: ChatWidgetProps) {
   useEffect(() => {
     if (open || controller.session.get().chatId) controller.initialize().catch(() => {});
   }, [open, controller]);
-  useEffect(() => () => controller.disconnect(), [controller]);
 
   const unread = useUnread(messages, open && !minimised);
   useEffect(() => props.onUnreadChange?.(unread), [unread, props.onUnreadChange]);
@@ -236,9 +238,9 @@ export function ChatWidget(props: ChatWidgetProps) {
                       </div>
                     </div>
                   )}
-                  <HandoffNotice state={chat.state} strings={strings} />
+                  <HandoffNotice state={handoff} strings={strings} />
                 </div>
-                {chat.state === 'active' && (
+                {handoff === 'active' && (
                   <div className="actions">
                     <button
                       type="button"

@@ -1,4 +1,4 @@
-/** Binds a ChatController's slices with `useSyncExternalStore`, one subscription per slice. */
+/** One slice of a ChatController, bound with `useSyncExternalStore`: a component re-renders only when it changes. */
 import type { ChatController, ChatSlices } from '@miptech/client';
 import { useCallback, useSyncExternalStore } from 'react';
 
@@ -7,6 +7,6 @@ export function useSlice<K extends keyof ChatSlices>(controller: ChatController,
     (listener: () => void) => controller.subscribe(slice, listener),
     [controller, slice],
   );
-  const get = useCallback(() => controller.get(slice), [controller, slice]);
-  return useSyncExternalStore(subscribe, get, get);
+  const snapshot = useCallback(() => controller.get(slice), [controller, slice]);
+  return useSyncExternalStore(subscribe, snapshot, snapshot);
 }
