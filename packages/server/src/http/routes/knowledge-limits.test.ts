@@ -51,25 +51,19 @@ describe('knowledge API parser limits', () => {
     });
   });
 
-  it('keeps the event loop free while it parses a large legal document', async () => {
+  it('parses a large legal document off the event loop', async () => {
     expect(BIG_PAGE.length).toBeGreaterThan(55_000);
-    let last = performance.now();
-    let longestGap = 0;
-    const timer = setInterval(() => {
-      const now = performance.now();
-      longestGap = Math.max(longestGap, now - last);
-      last = now;
-    }, 5);
-    try {
-      for (let round = 0; round < 3; round++) {
-        const response = await add(`big-${round}`, 'html', BIG_PAGE.replace('Section 0', `Round ${round}`));
-        expect(response.statusCode).toBe(201);
-        expect(response.json().passage_count).toBeGreaterThan(100);
-      }
-    } finally {
-      clearInterval(timer);
+    // Event-loop utilisation is the main thread's own busy share: unlike a wall-clock gap, it does
+    // not grow when other processes load the machine. Parsing on the main thread keeps it near 1
+    // (the parse is most of the work); on the worker the main thread mostly waits.
+    const start = performance.eventLoopUtilization();
+    for (let round = 0; round < 3; round++) {
+      const response = await add(`big-${round}`, 'html', BIG_PAGE.replace('Section 0', `Round ${round}`));
+      expect(response.statusCode).toBe(201);
+      expect(response.json().passage_count).toBeGreaterThan(100);
     }
-    // Parsed on the main thread it takes ~100 ms a time here; generous for a loaded machine.
-    expect(longestGap).toBeLessThan(200);
+    const { utilization } = performance.eventLoopUtilization(start);
+    process.stdout.write(`event-loop utilisation while adding 3 large documents: ${utilization.toFixed(2)}\n`);
+    expect(utilization).toBeLessThan(0.6);
   });
 });
