@@ -63,7 +63,9 @@ describe('knowledge API parser limits', () => {
       expect(response.json().passage_count).toBeGreaterThan(100);
     }
     const { utilization } = performance.eventLoopUtilization(start);
-    process.stdout.write(`event-loop utilisation while adding 3 large documents: ${utilization.toFixed(2)}\n`);
+    process.stdout.write(
+      `event-loop utilisation while adding 3 large documents: ${utilization.toFixed(2)}\n`,
+    );
     expect(utilization).toBeLessThan(0.6);
   });
 });
