@@ -3,33 +3,19 @@
  * replayed, `open`/`close`/`toggle` drive the widget, events reach `on` listeners, `identify`
  * reaches the operators, and `reset` starts a new session (a site's logout).
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { DEMO } from '../packages/server/src/testing/test-app.ts';
-import { DESKTOP, launchChromium } from './support/browser.ts';
-import { type HostPages, serveHostPages } from './support/host-pages.ts';
-import { type BrowserPlatform, startBrowserPlatform } from './support/platform.ts';
+import { DESKTOP } from './support/browser.ts';
+import { useEmbedHarness } from './support/embed-harness.ts';
 import { ask, input, replies } from './support/widget.ts';
 
 describe('window.MIPTech', () => {
-  let platform: BrowserPlatform;
-  let browser: Browser;
-  let pages: HostPages;
-
-  beforeAll(async () => {
-    platform = await startBrowserPlatform();
-    pages = await serveHostPages(platform.url);
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await pages?.close();
-    await platform?.close();
-  });
+  const harness = useEmbedHarness();
 
   async function pageWithSnippet(): Promise<Page> {
-    const page = await (await browser.newContext(DESKTOP)).newPage();
-    await page.goto(`${pages.origin}/snippet.html`);
+    const page = await (await harness.browser.newContext(DESKTOP)).newPage();
+    await page.goto(`${harness.pages.origin}/snippet.html`);
     return page;
   }
 
@@ -51,9 +37,9 @@ describe('window.MIPTech', () => {
     const chatId = await page.evaluate(
       () => JSON.parse(localStorage.getItem('miptech:miptech-company:session') ?? '{}').chatId as string,
     );
-    const chat = await platform.app.inject({ url: `/api/v1/chat/${chatId}`, headers: DEMO });
+    const chat = await harness.platform.app.inject({ url: `/api/v1/chat/${chatId}`, headers: DEMO });
     expect(chat.json().context.visitor).toEqual({ name: 'Ada Lovelace', email: 'ada@example.com' });
-    const [question] = await platform.stored(chatId);
+    const [question] = await harness.platform.stored(chatId);
     expect((question as unknown as { metadata: { visitor: unknown } }).metadata.visitor).toMatchObject({
       name: 'Ada Lovelace',
     });

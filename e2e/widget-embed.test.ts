@@ -5,38 +5,24 @@
  */
 import { join } from 'node:path';
 import { AxeBuilder } from '@axe-core/playwright';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DESKTOP, launchChromium } from './support/browser.ts';
-import { type HostPages, serveHostPages } from './support/host-pages.ts';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DESKTOP } from './support/browser.ts';
+import { useEmbedHarness } from './support/embed-harness.ts';
 import { ARTIFACTS } from './support/paths.ts';
-import { type BrowserPlatform, startBrowserPlatform } from './support/platform.ts';
 import { ask, launcher, questions, replies } from './support/widget.ts';
 
 const PLACEHOLDER = 'Type your message…';
 
 describe('the script-tag embed on other origins', () => {
-  let platform: BrowserPlatform;
-  let pages: HostPages;
-  let browser: Browser;
+  const harness = useEmbedHarness();
   const contexts: BrowserContext[] = [];
-
-  beforeAll(async () => {
-    platform = await startBrowserPlatform();
-    pages = await serveHostPages(platform.url);
-    browser = await launchChromium();
-  });
   afterEach(async () => {
     for (const context of contexts.splice(0)) await context.close();
   });
-  afterAll(async () => {
-    await browser?.close();
-    await pages?.close();
-    await platform?.close();
-  });
 
   async function open(path: string): Promise<{ page: Page; violations: string[]; requests: string[] }> {
-    const context = await browser.newContext(DESKTOP);
+    const context = await harness.browser.newContext(DESKTOP);
     contexts.push(context);
     const page = await context.newPage();
     const violations: string[] = [];
@@ -50,7 +36,7 @@ describe('the script-tag embed on other origins', () => {
         ),
       );
     });
-    await page.goto(`${pages.origin}${path}`);
+    await page.goto(`${harness.pages.origin}${path}`);
     return { page, violations, requests };
   }
 
@@ -65,8 +51,8 @@ describe('the script-tag embed on other origins', () => {
     const { page, requests } = await open('/plain.html');
     await expect.poll(() => launcher(page).count()).toBe(1);
     // Only the loader so far: no widget chunk, no API call, no socket.
-    const early = requests.filter((url) => url.startsWith(platform.url));
-    expect(early).toEqual([`${platform.url}/widget.js`]);
+    const early = requests.filter((url) => url.startsWith(harness.platform.url));
+    expect(early).toEqual([`${harness.platform.url}/widget.js`]);
     await converse(page, 'What services do you offer?');
     expect(requests.some((url) => /\/widget\/widget-[\w-]+\.js$/.test(url))).toBe(true);
     expect((await replies(page))[0]).toContain('web development');

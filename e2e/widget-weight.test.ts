@@ -6,12 +6,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { WEB_DIST } from '../scripts/build-web.ts';
-import { DESKTOP, launchChromium } from './support/browser.ts';
-import { type HostPages, serveHostPages } from './support/host-pages.ts';
-import { type BrowserPlatform, startBrowserPlatform } from './support/platform.ts';
+import { DESKTOP } from './support/browser.ts';
+import { useEmbedHarness } from './support/embed-harness.ts';
 
 const LOADER_BUDGET = 4 * 1024;
 const WIDGET_BUDGET = 45 * 1024;
@@ -32,24 +31,11 @@ describe('the weight of the embed', () => {
   });
 
   describe('page load', () => {
-    let platform: BrowserPlatform;
-    let pages: HostPages;
-    let browser: Browser;
-
-    beforeAll(async () => {
-      platform = await startBrowserPlatform();
-      pages = await serveHostPages(platform.url);
-      browser = await launchChromium();
-    });
-    afterAll(async () => {
-      await browser?.close();
-      await pages?.close();
-      await platform?.close();
-    });
+    const harness = useEmbedHarness();
 
     /** Bytes transferred and long tasks, once the page has loaded and settled, without interaction. */
     async function cost(path: string) {
-      const context = await browser.newContext(DESKTOP);
+      const context = await harness.browser.newContext(DESKTOP);
       const page: Page = await context.newPage();
       await page.addInitScript(() => {
         const longTasks: number[] = [];
@@ -58,7 +44,7 @@ describe('the weight of the embed', () => {
           for (const entry of list.getEntries()) longTasks.push(entry.duration);
         }).observe({ type: 'longtask', buffered: true });
       });
-      await page.goto(`${pages.origin}${path}`, { waitUntil: 'load' });
+      await page.goto(`${harness.pages.origin}${path}`, { waitUntil: 'load' });
       await page.waitForTimeout(1500);
       const measured = await page.evaluate(() => {
         const entries = [
@@ -84,8 +70,8 @@ describe('the weight of the embed', () => {
       );
       expect(withTag.loader).toBeGreaterThan(0);
       expect(withTag.bytes - without.bytes).toBeLessThanOrEqual(withTag.loader);
-      expect(withTag.resources.filter((url) => url.startsWith(platform.url))).toEqual([
-        `${platform.url}/widget.js`,
+      expect(withTag.resources.filter((url) => url.startsWith(harness.platform.url))).toEqual([
+        `${harness.platform.url}/widget.js`,
       ]);
       expect(withTag.longTasks).toEqual([]);
     });
