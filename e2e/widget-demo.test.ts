@@ -178,6 +178,22 @@ describe('the demo site and its chat widget', () => {
       .poll(() => page.locator('.row.human .bubble').allInnerTexts())
       .toEqual([expect.stringContaining('Hi, I am Anna from MIPTech. Happy to help!')]);
     await shoot(page, 'widget-demo-phone.png', 'the open widget on a 390×844 phone, after a takeover');
+
+    // Closed, a second reply makes an unread badge, which a reload keeps and opening clears.
+    await page.getByRole('button', { name: 'Close chat' }).click();
+    await platform.app.inject({
+      method: 'POST',
+      url: `/api/v1/chats/${chatId}/messages`,
+      headers: auth,
+      payload: { content: 'Are you still there?' },
+    });
+    const badged = page.getByRole('button', { name: 'Open chat, 1 unread message' });
+    await expect.poll(() => badged.count()).toBe(1);
+    await page.reload();
+    await expect.poll(() => badged.count()).toBe(1);
+    await badged.click();
+    await page.getByRole('button', { name: 'Close chat' }).click();
+    await expect.poll(() => page.getByRole('button', { name: 'Open chat', exact: true }).count()).toBe(1);
   });
 
   it('works with the keyboard alone: open, ask, read, close', async () => {

@@ -205,7 +205,7 @@ export class ChatController {
     await this.initialize();
     const old = this.#requireLog();
     this.connection.leave(old.chatId);
-    this.session.update({ chatId: null, lastSeq: 0, outbox: [] });
+    this.session.update({ chatId: null, lastSeq: 0, readSeq: 0, outbox: [] });
     const chat = await this.#createChat();
     this.#use(new ChatLog(chat.id), chat.status);
     this.#join(this.#requireLog());
@@ -267,6 +267,7 @@ export class ChatController {
       visitorId: chat.visitor_id,
       visitorToken: chat.visitor_token,
       lastSeq: 0,
+      readSeq: 0,
     });
     return chat;
   }

@@ -1,6 +1,7 @@
 /**
  * What a visitor's browser remembers between page loads: who they are (session and visitor ids,
- * the visitor token), their current chat, how far they have read it (`lastSeq`), and the messages
+ * the visitor token), their current chat, how far it is held (`lastSeq`) and how far the visitor
+ * has seen it (`readSeq`, for an unread count that survives a reload), and the messages
  * they sent that the server has not acknowledged yet (the outbox). Kept in `localStorage`, one key
  * per tenant, for 24 hours as in the seeds; in memory where storage is blocked (Safari private
  * mode, sandboxed iframes, Node). Never a refresh token: operators' live in an HttpOnly cookie.
@@ -22,6 +23,8 @@ export interface SessionData {
   chatId: string | null;
   /** The chat's resume point: every message up to this seq is held in final form. */
   lastSeq: number;
+  /** The newest seq the visitor has had in view (a UI sets it); later replies are unread. */
+  readSeq: number;
   outbox: OutboxEntry[];
   /** Milliseconds since the epoch. */
   createdAt: number;
@@ -96,6 +99,7 @@ export class SessionStore {
       visitorToken: null,
       chatId: null,
       lastSeq: 0,
+      readSeq: 0,
       outbox: [],
       createdAt: this.#now(),
     };
@@ -111,6 +115,7 @@ export class SessionStore {
         visitorToken: parsed.visitorToken ?? null,
         chatId: parsed.chatId ?? null,
         lastSeq: Number.isInteger(parsed.lastSeq) ? Number(parsed.lastSeq) : 0,
+        readSeq: Number.isInteger(parsed.readSeq) ? Number(parsed.readSeq) : 0,
         outbox: Array.isArray(parsed.outbox) ? parsed.outbox : [],
         createdAt: parsed.createdAt,
       };

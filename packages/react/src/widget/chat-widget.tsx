@@ -104,7 +104,7 @@ export function ChatWidget(props: ChatWidgetProps) {
     if (open || controller.session.get().chatId) controller.initialize().catch(() => {});
   }, [open, controller]);
 
-  const unread = useUnread(messages, open && !minimised);
+  const unread = useUnread(controller, messages, open && !minimised);
   useEffect(() => props.onUnreadChange?.(unread), [unread, props.onUnreadChange]);
   useNewMessages(messages, props.onMessage);
 
@@ -330,16 +330,23 @@ function HandoffNotice({ state, strings }: { state: string; strings: WidgetStrin
   ) : null;
 }
 
-/** Replies from the assistant or a person that arrived while the panel was not in view. */
-function useUnread(messages: readonly ChatMessage[], inView: boolean): number {
-  const answers = messages.filter(
-    (message) => message.role !== 'user' && message.status !== 'streaming',
-  ).length;
-  const [seen, setSeen] = useState(answers);
+/**
+ * Replies from the assistant or a person that came after the newest one the visitor had in view.
+ * The mark is kept in the session store, so a reload shows the same count (and history is not news).
+ */
+function useUnread(controller: ChatController, messages: readonly ChatMessage[], inView: boolean): number {
+  const newest = messages.reduce((seq, message) => Math.max(seq, message.seq ?? 0), 0);
   useEffect(() => {
-    if (inView) setSeen(answers);
-  }, [inView, answers]);
-  return inView ? 0 : Math.max(0, answers - seen);
+    if (inView && newest > controller.session.get().readSeq) controller.session.update({ readSeq: newest });
+  }, [controller, inView, newest]);
+  if (inView) return 0;
+  const { readSeq } = controller.session.get();
+  return messages.filter(
+    (message) =>
+      (message.role === 'assistant' || message.role === 'human') &&
+      message.status !== 'streaming' &&
+      (message.seq ?? 0) > readSeq,
+  ).length;
 }
 
 function useNewMessages(
