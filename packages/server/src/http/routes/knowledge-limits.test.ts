@@ -3,6 +3,7 @@
  * not a stalled server), and a large legal document is parsed off the event loop, so `/health`
  * and every other request keep being served while it is.
  */
+import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, DEMO, type TestPlatform } from '../../testing/test-app.ts';
 
