@@ -43,7 +43,8 @@ export function ConversationView({ chatId, onChanged }: Props) {
 
   const mine = chat.status === 'with_human' && chat.assigned_to === user.id;
   const heldByOther = chat.status === 'with_human' && chat.assigned_to !== user.id;
-  const canTake = chat.status === 'active' || chat.status === 'waiting_for_human';
+  // Offered on a colleague's chat too: the refusal then says who has it ("Anna has this chat").
+  const canTake = chat.status !== 'closed' && !mine;
   const canReply = chat.status !== 'closed' && !heldByOther;
 
   const send = async (event: FormEvent) => {
