@@ -193,14 +193,14 @@ describe('the operator console', () => {
       );
     await page.getByRole('button', { name: 'Add document' }).click();
     await expect
-      .poll(() => page.getByRole('status').allInnerTexts())
+      .poll(() => page.locator('[role=status], [role=alert]').allInnerTexts(), { timeout: 20_000 })
       .toContainEqual(expect.stringMatching(/^Added/));
     await expect
-      .poll(() => page.getByRole('cell', { name: 'Parking at the MIPTech office' }).count())
+      .poll(() => page.getByRole('cell', { name: 'Parking at the MIPTech office', exact: true }).count())
       .toBe(1);
 
     await page.getByLabel('Question a visitor might ask').fill('Where do visitors park at the office?');
-    await page.getByRole('button', { name: 'Ask' }).click();
+    await page.getByRole('button', { name: 'Ask', exact: true }).click();
     await expect.poll(() => page.locator('.test-result .answer').count(), { timeout: 15_000 }).toBe(1);
     expect(await page.locator('.test-result .answer').innerText()).toContain('blue garage');
     expect(await page.locator('.test-result').innerText()).toContain('Parking at the MIPTech office');
