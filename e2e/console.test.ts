@@ -93,7 +93,7 @@ describe('the operator console', () => {
     // Without a reload, the chat appears under "Needs a human", with its waiting time.
     const entry = chatEntry(operator, chatId);
     await entry.waitFor({ timeout: 10_000 });
-    expect(await entry.innerText()).toMatch(/waiting \d+ s/);
+    expect(await entry.textContent()).toMatch(/waiting \d+ s/);
     expect(await seriousViolations(operator)).toEqual([]);
     await shoot(operator, 'console-inbox.png', 'the console inbox with a chat that needs a human');
 
@@ -102,10 +102,10 @@ describe('the operator console', () => {
       .getByRole('heading', { name: /Visitor/, level: 2 })
       .first()
       .waitFor();
-    await expect.poll(() => operator.locator('.visitor-panel').innerText()).toContain(platform.url);
+    await expect.poll(() => operator.locator('.visitor-panel').textContent()).toContain(platform.url);
     await operator.getByRole('button', { name: 'Take over' }).click();
     await expect
-      .poll(() => operator.locator('.conversation-header .status').innerText())
+      .poll(() => operator.locator('.conversation-header .status').textContent())
       .toContain('you have this chat');
     await expect
       .poll(() => visitor.getByText('A person from the team has joined the chat.').count())
@@ -114,14 +114,14 @@ describe('the operator console', () => {
     await operator.getByLabel(/Reply as/).fill('Hi, Anna here. How can I help?');
     await operator.getByRole('button', { name: 'Send' }).click();
     await expect
-      .poll(() => visitor.locator('.row.human .bubble').allInnerTexts())
+      .poll(() => visitor.locator('.row.human .bubble').allTextContents())
       .toEqual([expect.stringContaining('Hi, Anna here. How can I help?')]);
     expect(await seriousViolations(operator)).toEqual([]);
     await shoot(operator, 'console-conversation.png', 'a conversation taken over in the console');
 
     await operator.getByRole('button', { name: 'Give back to the AI' }).click();
     await expect
-      .poll(() => operator.locator('.conversation-header .status').innerText())
+      .poll(() => operator.locator('.conversation-header .status').textContent())
       .toContain('AI answering');
     await ask(visitor, 'Do you build mobile apps?');
     await expect.poll(() => replies(visitor), { timeout: 15_000 }).toHaveLength(2);
@@ -147,10 +147,10 @@ describe('the operator console', () => {
     await signIn(second, platform, agent);
     await second.goto(`${platform.url}/console/chats/${chatId}`);
     await expect
-      .poll(() => second.locator('.conversation-header .status').innerText())
+      .poll(() => second.locator('.conversation-header .status').textContent())
       .toContain('another operator has this chat');
     await second.getByRole('button', { name: 'Take over' }).click();
-    await expect.poll(() => second.getByRole('alert').innerText()).toContain('Anna Owner has this chat');
+    await expect.poll(() => second.getByRole('alert').textContent()).toContain('Anna Owner has this chat');
     expect(await second.getByLabel(/Reply as/).isDisabled()).toBe(true);
     const chat = await platform.app.inject({
       url: `/api/v1/chats/${chatId}`,
@@ -174,7 +174,7 @@ describe('the operator console', () => {
     const lengths = await streamingLengths(operator);
     expect(new Set(lengths).size).toBeGreaterThan(1);
     // What the operator ended with is the stored reply, word for word (the widget renders it as Markdown).
-    const [, reply] = await operator.locator('.message.assistant .text').allInnerTexts();
+    const [, reply] = await operator.locator('.message.assistant .text').allTextContents();
     const stored = (await platform.stored(chatId)).filter((message) => message.role === 'assistant');
     expect(reply?.trim()).toBe(stored[1]?.content.trim());
     expect(reply).toContain('website');
@@ -193,7 +193,7 @@ describe('the operator console', () => {
       );
     await page.getByRole('button', { name: 'Add document' }).click();
     await expect
-      .poll(() => page.locator('[role=status], [role=alert]').allInnerTexts(), { timeout: 20_000 })
+      .poll(() => page.locator('[role=status], [role=alert]').allTextContents(), { timeout: 20_000 })
       .toContainEqual(expect.stringMatching(/^Added/));
     await expect
       .poll(() => page.getByRole('cell', { name: 'Parking at the MIPTech office', exact: true }).count())
@@ -202,8 +202,8 @@ describe('the operator console', () => {
     await page.getByLabel('Question a visitor might ask').fill('Where do visitors park at the office?');
     await page.getByRole('button', { name: 'Ask', exact: true }).click();
     await expect.poll(() => page.locator('.test-result .answer').count(), { timeout: 15_000 }).toBe(1);
-    expect(await page.locator('.test-result .answer').innerText()).toContain('blue garage');
-    expect(await page.locator('.test-result').innerText()).toContain('Parking at the MIPTech office');
+    expect(await page.locator('.test-result .answer').textContent()).toContain('blue garage');
+    expect(await page.locator('.test-result').textContent()).toContain('Parking at the MIPTech office');
   });
 
   it('settings are for owners and admins: the owner edits them, an agent cannot open them', async () => {
@@ -215,14 +215,14 @@ describe('the operator console', () => {
       .fill('Hello from the console!');
     await page.getByRole('button', { name: 'Save settings' }).click();
     await expect
-      .poll(() => page.getByRole('status').allInnerTexts())
+      .poll(() => page.getByRole('status').allTextContents())
       .toContainEqual(expect.stringMatching(/^Saved/));
     const tenant = await platform.app.inject({
       url: '/api/v1/tenant',
       headers: { ...DEMO, authorization: `Bearer ${owner.token}` },
     });
     expect(tenant.json().greeting).toBe('Hello from the console!');
-    expect(await page.locator('.embed').innerText()).toContain('data-tenant-id="miptech-company"');
+    expect(await page.locator('.embed').textContent()).toContain('data-tenant-id="miptech-company"');
     expect(await seriousViolations(page)).toEqual([]);
     await shoot(page, 'console-settings.png', 'the console settings');
 
@@ -232,7 +232,7 @@ describe('the operator console', () => {
     await signIn(agentPage, platform, agent);
     expect(await agentPage.getByRole('link', { name: 'Settings' }).count()).toBe(0);
     await agentPage.goto(`${platform.url}/console/settings`);
-    await expect.poll(() => agentPage.getByRole('alert').innerText()).toContain('Only owners and admins');
+    await expect.poll(() => agentPage.getByRole('alert').textContent()).toContain('Only owners and admins');
     expect(await agentPage.getByRole('button', { name: 'Save settings' }).count()).toBe(0);
   });
 });
