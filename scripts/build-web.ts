@@ -3,6 +3,7 @@
  *   widget/widget-<hash>.js   the chat widget (Preact, `react` aliased to it), content-hashed
  *   widget.js                 the script tag's loader (an IIFE that knows the widget's hashed name)
  *   demo/                     the MIPTech demo site (React) and the plain script-tag page
+ *   console/                  the operator console (React), served under /console/
  * Skips the work when nothing under the sources changed since the last build (`--force` builds
  * anyway). Run by `npm start` and by the browser tests' global set-up, so `npm install && npm
  * start` on a fresh clone needs nothing else.
@@ -20,6 +21,7 @@ const SOURCES = [
   'packages/react/src',
   'packages/embed/src',
   'apps/demo',
+  'apps/console',
   'scripts/build-web.ts',
 ];
 
@@ -110,6 +112,13 @@ export async function buildWeb(): Promise<void> {
     root: join(ROOT, 'apps/demo'),
     build: { outDir: join(WEB_DIST, 'demo'), emptyOutDir: false, target: 'es2022' },
   });
+
+  await build({
+    ...quiet,
+    root: join(ROOT, 'apps/console'),
+    base: '/console/',
+    build: { outDir: join(WEB_DIST, 'console'), emptyOutDir: false, target: 'es2022' },
+  });
   writeFileSync(STAMP, new Date().toISOString());
 }
 
@@ -120,6 +129,8 @@ if (import.meta.main) {
   } else {
     const started = Date.now();
     await buildWeb();
-    console.log(`Built the widget, its loader and the demo site into dist/web in ${Date.now() - started} ms`);
+    console.log(
+      `Built the widget, its loader, the demo site and the console into dist/web in ${Date.now() - started} ms`,
+    );
   }
 }

@@ -116,6 +116,7 @@ describe('handoff to a human', () => {
     const contested = await staff(1, 'takeover', chat.id);
     expect(contested.statusCode).toBe(409);
     expect(contested.json().code).toBe('chat_assigned');
+    expect(contested.json().detail).toBe(`${operators[0]?.name} has this chat`);
     expect((await staff(1, 'messages', chat.id, { content: 'Me too' })).json().code).toBe('chat_assigned');
 
     const human = await staff(0, 'messages', chat.id, { content: 'Hi, Dana here. How can I help?' });

@@ -68,7 +68,9 @@ export class Handoff {
     });
     if (!result.changed) {
       if (result.chat.status === 'with_human' && result.chat.assigned_to === staff.id) return result.chat;
-      throw result.chat.status === 'closed' ? new ApiError('chat_closed') : new ApiError('chat_assigned');
+      if (result.chat.status === 'closed') throw new ApiError('chat_closed');
+      // The console shows this detail as it is: a second operator learns who to talk to.
+      throw new ApiError('chat_assigned', await this.#assignedDetail(result.chat));
     }
     await this.#bus.publish(chatChannel(tenantId, chatId), { kind: 'stop' });
     return this.#announce(result.chat, `${staff.name} joined the chat.`, {
@@ -152,6 +154,14 @@ export class Handoff {
       'chat_assigned_to_other',
       `${holder} has taken this chat over; only they, an admin or an owner may ${action} it`,
     );
+  }
+
+  /** `409 chat_assigned`'s detail: "Anna has this chat", by the holder's display name. */
+  async #assignedDetail(chat: ChatRecord): Promise<string | undefined> {
+    if (!chat.assigned_to) return undefined;
+    if (chat.assigned_to.startsWith('api-key:')) return 'An integration has this chat';
+    const operator = await this.#store.getOperator(chat.tenant_id, chat.assigned_to);
+    return operator ? `${operator.name} has this chat` : undefined;
   }
 
   /** How a refusal names who has the chat: the operator's name and id, or the API key's id. */

@@ -3,7 +3,9 @@
  * - `/widget.js`, the script tag's loader: a short cache, so a new release reaches sites soon;
  * - `/widget/*`, the widget's content-hashed chunks: cached for a year (`immutable`), readable
  *   from any origin, since a module `import()` from a customer's page is a CORS request;
- * - the demo site at `/` (`/services`, `/about`, `/contact`) with its assets, and `/plain.html`.
+ * - the demo site at `/` (`/services`, `/about`, `/contact`) with its assets, and `/plain.html`;
+ * - the operator console at `/console` (a single-page app: every `/console/*` path is its page,
+ *   so a reload on `/console/chats/<id>` works), its assets under `/console/assets/`.
  * Without a build, these answer 404 and the log says how to build.
  */
 import { existsSync } from 'node:fs';
@@ -45,6 +47,14 @@ export async function webRoutes(app: FastifyInstance, options: { directory: stri
     index: false,
   });
   await app.register(fastifyStatic, {
+    root: join(directory, 'console', 'assets'),
+    prefix: '/console/assets/',
+    decorateReply: false,
+    immutable: true,
+    maxAge: YEAR * 1000,
+    index: false,
+  });
+  await app.register(fastifyStatic, {
     root: directory,
     serve: false,
   });
@@ -59,6 +69,11 @@ export async function webRoutes(app: FastifyInstance, options: { directory: stri
   app.get('/plain.html', { schema: { hide: true } }, (_request, reply) =>
     file('demo/plain.html', 'no-cache', reply),
   );
+  // no-store: the page is the console's whole shell and must never outlive a release.
+  const consolePage = (_request: unknown, reply: FastifyReply) =>
+    file('console/index.html', 'no-store', reply);
+  app.get('/console', { schema: { hide: true } }, consolePage);
+  app.get('/console/*', { schema: { hide: true } }, consolePage);
   for (const url of DEMO_PAGES) {
     app.get(url, { schema: { hide: true } }, (_request, reply) => file('demo/index.html', 'no-cache', reply));
   }

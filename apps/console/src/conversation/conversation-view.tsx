@@ -1,0 +1,146 @@
+/**
+ * A conversation: the thread (the AI's reply streams in live), the actions an operator has (take
+ * over, reply as a human, give back to the AI, close) and the visitor panel.
+ */
+import { type FormEvent, useEffect, useRef, useState } from 'react';
+import { visitorLabel } from '../inbox/inbox-lists.ts';
+import { statusLabel } from '../inbox/inbox-screen.tsx';
+import { follow, hrefOf } from '../router.ts';
+import { useSession } from '../session/session-context.ts';
+import { MessageItem } from './message-item.tsx';
+import { useConversation } from './use-conversation.ts';
+import { VisitorPanel } from './visitor-panel.tsx';
+
+interface Props {
+  chatId: string;
+  onChanged(): void;
+}
+
+export function ConversationView({ chatId, onChanged }: Props) {
+  const { user } = useSession();
+  const conversation = useConversation(chatId, onChanged);
+  const { chat, messages } = conversation;
+  const [draft, setDraft] = useState('');
+  const [sending, setSending] = useState(false);
+  const thread = useRef<HTMLOListElement>(null);
+  const heading = useRef<HTMLHeadingElement>(null);
+
+  // Opening a chat moves focus to its heading, so keyboard and screen-reader users land in it.
+  useEffect(() => heading.current?.focus(), []);
+  // Follow the thread as it grows (a streaming reply included).
+  const lastLength = messages.at(-1)?.content.length ?? 0;
+  useEffect(() => {
+    const list = thread.current;
+    if (list && messages.length + lastLength >= 0) list.scrollTop = list.scrollHeight;
+  }, [messages.length, lastLength]);
+
+  if (!chat)
+    return (
+      <div className="conversation">
+        <p role="status">{conversation.error ?? 'Loading the chat…'}</p>
+      </div>
+    );
+
+  const mine = chat.status === 'with_human' && chat.assigned_to === user.id;
+  const heldByOther = chat.status === 'with_human' && chat.assigned_to !== user.id;
+  // Offered on a colleague's chat too: the refusal then says who has it ("Anna has this chat").
+  const canTake = chat.status !== 'closed' && !mine;
+  const canReply = chat.status !== 'closed' && !heldByOther;
+
+  const send = async (event: FormEvent) => {
+    event.preventDefault();
+    const content = draft.trim();
+    if (!content) return;
+    setSending(true);
+    try {
+      await conversation.reply(content);
+      setDraft('');
+    } catch {
+      // The error is shown by the conversation.
+    } finally {
+      setSending(false);
+    }
+  };
+
+  return (
+    <div className="conversation">
+      <div className="conversation-main">
+        <header className="conversation-header">
+          <a className="back" href={hrefOf({ screen: 'inbox' })} onClick={follow({ screen: 'inbox' })}>
+            ← All chats
+          </a>
+          <h2 ref={heading} tabIndex={-1}>
+            {visitorLabel(chat)}
+          </h2>
+          <p className="status" data-status={chat.status} aria-live="polite">
+            {statusLabel(chat.status)}
+            {mine ? ' · you have this chat' : heldByOther ? ' · another operator has this chat' : ''}
+          </p>
+          <div className="actions">
+            {canTake && (
+              <button type="button" className="primary" onClick={() => void conversation.act('takeover')}>
+                Take over
+              </button>
+            )}
+            {(chat.status === 'with_human' || chat.status === 'waiting_for_human') && (
+              <button type="button" onClick={() => void conversation.act('release')}>
+                Give back to the AI
+              </button>
+            )}
+            {chat.status !== 'closed' && (
+              <button type="button" onClick={() => void conversation.act('close')}>
+                Close
+              </button>
+            )}
+          </div>
+        </header>
+        {conversation.error && (
+          <p className="error" role="alert">
+            {conversation.error}
+          </p>
+        )}
+        {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling thread must be reachable by keyboard to scroll it (WCAG 2.1.1) */}
+        <ol className="thread" ref={thread} aria-label="Messages" tabIndex={0}>
+          {messages.map((message) => (
+            <MessageItem key={message.seq ?? message.id} message={message} />
+          ))}
+        </ol>
+        {conversation.visitorTyping && (
+          <p className="typing" role="status">
+            The visitor is typing…
+          </p>
+        )}
+        <form className="composer" onSubmit={send}>
+          <label htmlFor="reply">Reply as {user.name}</label>
+          <textarea
+            id="reply"
+            value={draft}
+            disabled={!canReply || sending}
+            onChange={(event) => setDraft(event.target.value)}
+            onKeyDown={(event) => {
+              if (event.key === 'Enter' && !event.shiftKey) {
+                event.preventDefault();
+                event.currentTarget.form?.requestSubmit();
+              }
+            }}
+            rows={3}
+            aria-describedby="reply-hint"
+          />
+          <p id="reply-hint" className="hint">
+            {canReply
+              ? mine
+                ? 'Enter sends; Shift+Enter for a new line.'
+                : 'Sending takes the chat over from the AI.'
+              : chat.status === 'closed'
+                ? 'The chat is closed.'
+                : 'Another operator has this chat.'}
+          </p>
+          <button type="submit" className="primary" disabled={!canReply || sending || !draft.trim()}>
+            Send
+          </button>
+        </form>
+      </div>
+      <VisitorPanel chat={chat} />
+    </div>
+  );
+}

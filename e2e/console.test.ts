@@ -1,0 +1,238 @@
+/**
+ * The operator console in Chromium, next to a visitor on the demo site in another context: a
+ * handoff appears live under "Needs a human", is taken over, answered and given back; a second
+ * operator is told who has the chat; the AI's reply is seen streaming; knowledge is added and
+ * tried; an agent gets no settings; axe finds no serious or critical violation.
+ */
+import { join } from 'node:path';
+import { AxeBuilder } from '@axe-core/playwright';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO } from '../packages/server/src/testing/test-app.ts';
+import { DESKTOP, launchChromium } from './support/browser.ts';
+import {
+  chatEntry,
+  inviteOperator,
+  recordStreamingLengths,
+  registerOperator,
+  signIn,
+  streamingLengths,
+  type TestOperator,
+} from './support/console.ts';
+import { ARTIFACTS } from './support/paths.ts';
+import { type BrowserPlatform, startBrowserPlatform } from './support/platform.ts';
+import { ask, launcher, replies } from './support/widget.ts';
+
+describe('the operator console', () => {
+  let platform: BrowserPlatform;
+  let browser: Browser;
+  let owner: TestOperator;
+  const contexts: BrowserContext[] = [];
+
+  beforeAll(async () => {
+    platform = await startBrowserPlatform();
+    browser = await launchChromium();
+    // The demo tenant's first registrant becomes its owner.
+    owner = await registerOperator(platform, 'Anna Owner');
+  });
+  afterEach(async () => {
+    for (const context of contexts.splice(0)) await context.close();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await platform?.close();
+  });
+
+  const newPage = async () => {
+    const context = await browser.newContext(DESKTOP);
+    contexts.push(context);
+    return context.newPage();
+  };
+  const chatIdOf = (page: Page) =>
+    page.evaluate(
+      () => JSON.parse(localStorage.getItem('miptech:miptech-company:session') ?? '{}').chatId as string,
+    );
+  const shoot = async (page: Page, name: string, what: string) => {
+    const path = join(ARTIFACTS, name);
+    await page.screenshot({ path });
+    process.stdout.write(`screenshot of ${what}: ${path}\n`);
+  };
+  const seriousViolations = async (page: Page) => {
+    const results = await new AxeBuilder({ page }).analyze();
+    return results.violations
+      .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
+      .map(
+        (violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`,
+      );
+  };
+  /** A visitor on the demo site with a chat of one answered question. */
+  const visitorWithChat = async (question = 'What services do you offer?') => {
+    const visitor = await newPage();
+    await visitor.goto(platform.url);
+    await launcher(visitor).click();
+    await ask(visitor, question);
+    await expect.poll(() => replies(visitor), { timeout: 15_000 }).toHaveLength(1);
+    return { visitor, chatId: await chatIdOf(visitor) };
+  };
+
+  it('a handoff appears live, is taken over, answered, given back, and the AI answers again', async () => {
+    const operator = await newPage();
+    await signIn(operator, platform, owner);
+    // A reload keeps the operator signed in (the HttpOnly refresh cookie), with no token in storage.
+    await operator.reload();
+    await operator.getByRole('heading', { name: 'Inbox' }).waitFor();
+    const stored = await operator.evaluate(() => JSON.stringify({ ...localStorage, ...sessionStorage }));
+    expect(stored).not.toMatch(/eyJ|refresh/i);
+    expect(await operator.getByRole('tab', { name: /Needs a human/ }).getAttribute('aria-selected')).toBe(
+      'true',
+    );
+
+    const { visitor, chatId } = await visitorWithChat();
+    await visitor.getByRole('button', { name: 'Talk to a person' }).click();
+
+    // Without a reload, the chat appears under "Needs a human", with its waiting time.
+    const entry = chatEntry(operator, chatId);
+    await entry.waitFor({ timeout: 10_000 });
+    expect(await entry.textContent()).toMatch(/waiting \d+ s/);
+    expect(await seriousViolations(operator)).toEqual([]);
+    await shoot(operator, 'console-inbox.png', 'the console inbox with a chat that needs a human');
+
+    await entry.click();
+    await operator
+      .getByRole('heading', { name: /Visitor/, level: 2 })
+      .first()
+      .waitFor();
+    await expect.poll(() => operator.locator('.visitor-panel').textContent()).toContain(platform.url);
+    await operator.getByRole('button', { name: 'Take over' }).click();
+    await expect
+      .poll(() => operator.locator('.conversation-header .status').textContent())
+      .toContain('you have this chat');
+    await expect
+      .poll(() => visitor.getByText('A person from the team has joined the chat.').count())
+      .toBeGreaterThan(0);
+
+    await operator.getByLabel(/Reply as/).fill('Hi, Anna here. How can I help?');
+    await operator.getByRole('button', { name: 'Send' }).click();
+    await expect
+      .poll(() => visitor.locator('.row.human .bubble').allTextContents())
+      .toEqual([expect.stringContaining('Hi, Anna here. How can I help?')]);
+    expect(await seriousViolations(operator)).toEqual([]);
+    await shoot(operator, 'console-conversation.png', 'a conversation taken over in the console');
+
+    await operator.getByRole('button', { name: 'Give back to the AI' }).click();
+    await expect
+      .poll(() => operator.locator('.conversation-header .status').textContent())
+      .toContain('AI answering');
+    await ask(visitor, 'Do you build mobile apps?');
+    await expect.poll(() => replies(visitor), { timeout: 15_000 }).toHaveLength(2);
+    const stored2 = await platform.stored(chatId);
+    expect(stored2.filter((message) => message.role === 'assistant')).toHaveLength(2);
+    // The operator saw the AI's new answer in the thread too.
+    await expect
+      .poll(() => operator.locator('.message.assistant[data-status="complete"]').count(), { timeout: 15_000 })
+      .toBe(2);
+  });
+
+  it('a second operator cannot take the same chat, and is told who has it', async () => {
+    const agent = await inviteOperator(platform, owner, 'Bruno', 'agent');
+    const { chatId } = await visitorWithChat('Can you help me plan a project?');
+    const taken = await platform.app.inject({
+      method: 'POST',
+      url: `/api/v1/chats/${chatId}/takeover`,
+      headers: { ...DEMO, authorization: `Bearer ${owner.token}` },
+    });
+    expect(taken.statusCode).toBe(200);
+
+    const second = await newPage();
+    await signIn(second, platform, agent);
+    await second.goto(`${platform.url}/console/chats/${chatId}`);
+    await expect
+      .poll(() => second.locator('.conversation-header .status').textContent())
+      .toContain('another operator has this chat');
+    await second.getByRole('button', { name: 'Take over' }).click();
+    await expect.poll(() => second.getByRole('alert').textContent()).toContain('Anna Owner has this chat');
+    expect(await second.getByLabel(/Reply as/).isDisabled()).toBe(true);
+    const chat = await platform.app.inject({
+      url: `/api/v1/chats/${chatId}`,
+      headers: { ...DEMO, authorization: `Bearer ${owner.token}` },
+    });
+    expect(chat.json().status).toBe('with_human');
+  });
+
+  it('the operator watches an AI reply stream', async () => {
+    const { visitor, chatId } = await visitorWithChat();
+    const operator = await newPage();
+    await signIn(operator, platform, owner);
+    await operator.goto(`${platform.url}/console/chats/${chatId}`);
+    await expect.poll(() => operator.locator('.message.assistant').count()).toBe(1);
+    await recordStreamingLengths(operator);
+    await ask(visitor, 'How much does a website cost?');
+    await expect
+      .poll(() => operator.locator('.message.assistant[data-status="complete"]').count(), { timeout: 15_000 })
+      .toBe(2);
+    // The reply was painted at several lengths while it was written: it streamed.
+    const lengths = await streamingLengths(operator);
+    expect(new Set(lengths).size).toBeGreaterThan(1);
+    // What the operator ended with is the stored reply, word for word (the widget renders it as Markdown).
+    const [, reply] = await operator.locator('.message.assistant .text').allTextContents();
+    const stored = (await platform.stored(chatId)).filter((message) => message.role === 'assistant');
+    expect(reply?.trim()).toBe(stored[1]?.content.trim());
+    expect(reply).toContain('website');
+  });
+
+  it('adds knowledge, then a test question is answered from it', async () => {
+    const page = await newPage();
+    await signIn(page, platform, owner);
+    await page.getByRole('link', { name: 'Knowledge' }).click();
+    await page.getByRole('heading', { name: 'Add a document' }).waitFor();
+    await page.getByLabel(/^Source/).fill('console-test/parking.md');
+    await page
+      .getByLabel(/^Content/)
+      .fill(
+        '# Parking at the MIPTech office\n\nVisitors to the office park in the blue garage on Via Roma 12. The barrier code is given at reception.\n',
+      );
+    await page.getByRole('button', { name: 'Add document' }).click();
+    await expect
+      .poll(() => page.locator('[role=status], [role=alert]').allTextContents(), { timeout: 20_000 })
+      .toContainEqual(expect.stringMatching(/^Added/));
+    await expect
+      .poll(() => page.getByRole('cell', { name: 'Parking at the MIPTech office', exact: true }).count())
+      .toBe(1);
+
+    await page.getByLabel('Question a visitor might ask').fill('Where do visitors park at the office?');
+    await page.getByRole('button', { name: 'Ask', exact: true }).click();
+    await expect.poll(() => page.locator('.test-result .answer').count(), { timeout: 15_000 }).toBe(1);
+    expect(await page.locator('.test-result .answer').textContent()).toContain('blue garage');
+    expect(await page.locator('.test-result').textContent()).toContain('Parking at the MIPTech office');
+  });
+
+  it('settings are for owners and admins: the owner edits them, an agent cannot open them', async () => {
+    const page = await newPage();
+    await signIn(page, platform, owner);
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page
+      .getByLabel('Greeting (the widget’s first message)'.replace('’', "'"))
+      .fill('Hello from the console!');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await expect
+      .poll(() => page.getByRole('status').allTextContents())
+      .toContainEqual(expect.stringMatching(/^Saved/));
+    const tenant = await platform.app.inject({
+      url: '/api/v1/tenant',
+      headers: { ...DEMO, authorization: `Bearer ${owner.token}` },
+    });
+    expect(tenant.json().greeting).toBe('Hello from the console!');
+    expect(await page.locator('.embed').textContent()).toContain('data-tenant-id="miptech-company"');
+    expect(await seriousViolations(page)).toEqual([]);
+    await shoot(page, 'console-settings.png', 'the console settings');
+
+    const agent = await inviteOperator(platform, owner, 'Carla', 'agent');
+    expect(agent.role).toBe('agent');
+    const agentPage = await newPage();
+    await signIn(agentPage, platform, agent);
+    expect(await agentPage.getByRole('link', { name: 'Settings' }).count()).toBe(0);
+    await agentPage.goto(`${platform.url}/console/settings`);
+    await expect.poll(() => agentPage.getByRole('alert').textContent()).toContain('Only owners and admins');
+    expect(await agentPage.getByRole('button', { name: 'Save settings' }).count()).toBe(0);
+  });
+});
