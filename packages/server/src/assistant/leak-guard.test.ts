@@ -90,7 +90,9 @@ describe('LeakGuard', () => {
   it('never shows a whole window of a protected text, and shows an honest reply whole, for any chunking', () => {
     const windows = (text: string) => {
       const normalized = normalizeForComparison(text);
-      return Array.from({ length: normalized.length - 39 }, (_, start) => normalized.slice(start, start + 40));
+      return Array.from({ length: normalized.length - 39 }, (_, start) =>
+        normalized.slice(start, start + 40),
+      );
     };
     const protectedWindows = [...windows(BASE_RULES), ...windows(TENANT_PROMPT)];
     const cuts = fc.array(fc.integer({ min: 1, max: 12 }), { minLength: 1, maxLength: 40 });
@@ -114,7 +116,10 @@ describe('LeakGuard', () => {
     const honest = 'Our shop is open from 9 to 5, and returns are free within 30 days. Anything else?';
     fc.assert(
       fc.property(cuts, (sizes) => {
-        const guard = new LeakGuard({ protectedTexts: [BASE_RULES, TENANT_PROMPT], canaries: ['ref-abc123'] });
+        const guard = new LeakGuard({
+          protectedTexts: [BASE_RULES, TENANT_PROMPT],
+          canaries: ['ref-abc123'],
+        });
         let shown = '';
         let index = 0;
         for (let step = 0; index < honest.length; step += 1) {
