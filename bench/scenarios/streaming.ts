@@ -17,6 +17,19 @@ export interface StreamingResult {
   platformTtftMs: number;
   addedTtftMs: number;
   addedToLastTokenMs: number;
+  /** Median time to the `ack` (the visitor's message committed). */
+  ackMs: number;
+  /** Median time to `response_start` (the reply's row committed, before the model is called). */
+  replyStartMs: number;
+  /** Median of (first token − response_start) − direct TTFT: what the LLM path itself adds. */
+  addedAfterReplyStartMs: number;
+}
+
+interface Sample {
+  first: number;
+  last: number;
+  ack: number;
+  start: number;
 }
 
 /** Time to the first and the last content chunk of one direct streaming call. */
@@ -47,7 +60,7 @@ export async function measureStreaming(
   options: { tokens: number; paceMs: number; runs: number },
 ): Promise<StreamingResult> {
   const direct: Array<{ first: number; last: number }> = [];
-  const platform: Array<{ first: number; last: number }> = [];
+  const platform: Sample[] = [];
   for (let run = 0; run < options.runs + 2; run += 1) {
     const measuredDirect = await directCall(fake);
     const measuredPlatform = await platformCall(server);
@@ -68,16 +81,21 @@ export async function measureStreaming(
     addedTtftMs: platformTtft - directTtft,
     addedToLastTokenMs:
       median(platform.map((sample) => sample.last)) - median(direct.map((sample) => sample.last)),
+    ackMs: median(platform.map((sample) => sample.ack)),
+    replyStartMs: median(platform.map((sample) => sample.start)),
+    addedAfterReplyStartMs: median(platform.map((sample) => sample.first - sample.start)) - directTtft,
   };
 }
 
-async function platformCall(server: ServerProcess): Promise<{ first: number; last: number }> {
+async function platformCall(server: ServerProcess): Promise<Sample> {
   const chatId = await createChat(server.port);
   const socket = await openPlatformSocket(server.port, chatId, true);
   return new Promise((resolve) => {
     let start = 0;
     let first = Number.NaN;
     let last = Number.NaN;
+    let ack = Number.NaN;
+    let replyStart = Number.NaN;
     socket.on('message', (data) => {
       const frame = JSON.parse(data.toString()) as {
         type: string;
@@ -86,6 +104,8 @@ async function platformCall(server: ServerProcess): Promise<{ first: number; las
         message?: { role?: string };
       };
       const now = performance.now() - start;
+      if (frame.type === 'ack') ack = now;
+      if (frame.type === 'response_start' && Number.isNaN(replyStart)) replyStart = now;
       if (
         (frame.type === 'response_start' && frame.text) ||
         (frame.type === 'response_delta' && frame.delta)
@@ -98,7 +118,7 @@ async function platformCall(server: ServerProcess): Promise<{ first: number; las
         (frame.type === 'chat_message' && frame.message?.role === 'assistant')
       ) {
         socket.close();
-        resolve({ first, last: Number.isNaN(last) ? now : last });
+        resolve({ first, last: Number.isNaN(last) ? now : last, ack, start: replyStart });
       }
     });
     start = performance.now();
