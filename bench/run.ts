@@ -10,7 +10,7 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -60,7 +60,8 @@ const dirty = git('status', '--porcelain').length > 0;
 const trees: Array<{ label: string; root: string }> = [{ label: 'platform', root }];
 if (values.before) {
   const sha = git('rev-parse', '--short', values.before);
-  const tree = join(here, '.before', sha);
+  // Outside the checkout, so neither the linter nor the test runner picks the old tree up.
+  const tree = join(tmpdir(), 'miptech-bench-before', sha);
   if (!existsSync(tree)) {
     mkdirSync(tree, { recursive: true });
     execFileSync('sh', ['-c', `git archive ${sha} packages | tar -x -C "${tree}"`], { cwd: root });
