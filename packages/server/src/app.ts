@@ -235,6 +235,14 @@ export async function buildApp(options: AppOptions): Promise<Platform> {
     if (!options.store) await store.close();
   });
   let draining = false;
+  // A request that was in flight when draining began (say, waiting for its group commit) answers
+  // with `Connection: close`, so its keep-alive connection ends with it: otherwise the connection
+  // turns idle after Fastify's one sweep of idle connections and holds the close until the
+  // keep-alive timeout. Fastify marks only requests arriving after the close began.
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    if (draining) reply.header('connection', 'close');
+    done(null, payload);
+  });
   const readiness = {
     assistant: () => responders?.state ?? 'not_configured',
     draining: () => draining,

@@ -19,6 +19,9 @@ const originList = z
   )
   .pipe(z.array(z.url({ protocol: /^https?$/ }).transform((origin) => new URL(origin).origin)));
 
+/** A rate limit: a positive whole number, optional (its default is in DEFAULT_RATE_LIMITS). */
+const limit = (max = 1_000_000_000) => z.coerce.number().int().min(1).max(max).optional();
+
 const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8000),
   HOST: z.string().min(1).default('localhost'),
@@ -32,10 +35,20 @@ const EnvSchema = z.object({
   OPEN_REGISTRATION: z.enum(['true', 'false']).optional(),
   JWT_SECRET: z.string().optional(),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
-  // WebSocket limits (docs/protocol.md, "Limits"); defaults in DEFAULT_RATE_LIMITS.
-  WS_MAX_CONNECTIONS_PER_IP: z.coerce.number().int().min(1).max(1_000_000).optional(),
-  WS_MAX_CONNECTIONS_PER_TENANT: z.coerce.number().int().min(1).max(10_000_000).optional(),
-  WS_HANDSHAKES_PER_IP_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).optional(),
+  // Rate limits (README, "Rate limits"; docs/protocol.md, "Limits"); defaults in DEFAULT_RATE_LIMITS.
+  RATE_LIMIT_TENANT_PER_MINUTE: limit(),
+  RATE_LIMIT_TENANT_PER_IP_PER_MINUTE: limit(),
+  RATE_LIMIT_CHATS_PER_IP_PER_MINUTE: limit(),
+  RATE_LIMIT_CHATS_PER_VISITOR_PER_MINUTE: limit(),
+  RATE_LIMIT_MESSAGES_PER_IP_PER_MINUTE: limit(),
+  RATE_LIMIT_MESSAGES_PER_VISITOR_PER_MINUTE: limit(),
+  RATE_LIMIT_ASSISTANT_REPLIES_PER_VISITOR_PER_MINUTE: limit(),
+  RATE_LIMIT_AUTH_PER_IP_PER_MINUTE: limit(),
+  RATE_LIMIT_LOGIN_FAILURES_PER_ACCOUNT: limit(),
+  RATE_LIMIT_LOGIN_FAILURES_PER_IP: limit(),
+  WS_MAX_CONNECTIONS_PER_IP: limit(),
+  WS_MAX_CONNECTIONS_PER_TENANT: limit(10_000_000),
+  WS_HANDSHAKES_PER_IP_PER_MINUTE: limit(),
   RESPONDER: z.enum(['assistant', 'scripted', 'none']).default('assistant'),
   LLM_PROVIDER: LlmProvider.default('none'),
   LLM_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
@@ -111,6 +124,35 @@ export const DEFAULT_RATE_LIMITS: RateLimits = {
   // Reconnects back off (docs/protocol.md), so 2 a second on average only stops floods.
   socketHandshakesPerIpPerMinute: 120,
 };
+
+/**
+ * The environment variable of each rate limit, so operators can tune them and a benchmark can lift
+ * them without patching code. Listed in the README's configuration table.
+ */
+export const RATE_LIMIT_VARIABLES = {
+  RATE_LIMIT_TENANT_PER_MINUTE: 'tenantPerMinute',
+  RATE_LIMIT_TENANT_PER_IP_PER_MINUTE: 'tenantPerIpPerMinute',
+  RATE_LIMIT_CHATS_PER_IP_PER_MINUTE: 'chatsPerIpPerMinute',
+  RATE_LIMIT_CHATS_PER_VISITOR_PER_MINUTE: 'chatsPerVisitorPerMinute',
+  RATE_LIMIT_MESSAGES_PER_IP_PER_MINUTE: 'messagesPerIpPerMinute',
+  RATE_LIMIT_MESSAGES_PER_VISITOR_PER_MINUTE: 'messagesPerVisitorPerMinute',
+  RATE_LIMIT_ASSISTANT_REPLIES_PER_VISITOR_PER_MINUTE: 'assistantRepliesPerVisitorPerMinute',
+  RATE_LIMIT_AUTH_PER_IP_PER_MINUTE: 'authPerIpPerMinute',
+  RATE_LIMIT_LOGIN_FAILURES_PER_ACCOUNT: 'loginFailuresPerAccount',
+  RATE_LIMIT_LOGIN_FAILURES_PER_IP: 'loginFailuresPerIp',
+  WS_MAX_CONNECTIONS_PER_IP: 'socketsPerIp',
+  WS_MAX_CONNECTIONS_PER_TENANT: 'socketsPerTenant',
+  WS_HANDSHAKES_PER_IP_PER_MINUTE: 'socketHandshakesPerIpPerMinute',
+} as const satisfies Record<string, keyof RateLimits>;
+
+function rateLimitsFrom(values: Partial<Record<keyof typeof RATE_LIMIT_VARIABLES, number>>): RateLimits {
+  const limits: RateLimits = { ...DEFAULT_RATE_LIMITS };
+  for (const [variable, key] of Object.entries(RATE_LIMIT_VARIABLES)) {
+    const value = values[variable as keyof typeof RATE_LIMIT_VARIABLES];
+    if (value !== undefined) limits[key] = value;
+  }
+  return limits;
+}
 
 /** The platform's configuration. */
 export interface Config {
@@ -228,13 +270,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxRetries: values.LLM_MAX_RETRIES,
     },
     trustProxy: parseTrustProxy(values.TRUST_PROXY),
-    rateLimits: {
-      ...DEFAULT_RATE_LIMITS,
-      socketsPerIp: values.WS_MAX_CONNECTIONS_PER_IP ?? DEFAULT_RATE_LIMITS.socketsPerIp,
-      socketsPerTenant: values.WS_MAX_CONNECTIONS_PER_TENANT ?? DEFAULT_RATE_LIMITS.socketsPerTenant,
-      socketHandshakesPerIpPerMinute:
-        values.WS_HANDSHAKES_PER_IP_PER_MINUTE ?? DEFAULT_RATE_LIMITS.socketHandshakesPerIpPerMinute,
-    },
+    rateLimits: rateLimitsFrom(values),
     outboundAllow: parseAllowList(values.OUTBOUND_ALLOW),
   };
 }

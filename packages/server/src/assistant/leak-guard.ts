@@ -10,8 +10,12 @@
  *
  * How: the reply is compared, letters and digits only and lower-cased (so spacing, case and
  * punctuation changes do not hide a copy), against every window of `windowSize` characters of the
- * protected texts, and against planted canaries. The last few characters are held back until the
- * next delta, so no whole window of a protected text, and no canary, ever reaches the visitor.
+ * protected texts, and against planted canaries. Only the tail that could still grow into such a
+ * window or canary is held back until the next delta (a streaming prefix match: the longest suffix
+ * of the reply that is the start of a window or of a canary); text that cannot become a leak goes
+ * out at once. So no whole window of a protected text, and no canary, ever reaches the visitor,
+ * and an ordinary reply's first token is not delayed (issue 16: a fixed hold of 39 characters
+ * added 150–250 ms to the first token a visitor saw).
  */
 
 /** Options of {@link LeakGuard}. */
@@ -50,11 +54,11 @@ export function normalizeForComparison(text: string): string {
 export class LeakGuard {
   /** What replaces the rest of the reply once {@link tripped}. */
   readonly refusal: string;
-  readonly #windows = new Set<string>();
+  /** The protected texts, normalised; only those at least one window long. */
+  readonly #texts: string[];
   readonly #canaries: string[];
   readonly #windowSize: number;
-  /** How many normalised characters stay unsent until the next delta. */
-  readonly #hold: number;
+  readonly #longestCanary: number;
   /** Everything the model wrote so far, normalised. */
   #seen = '';
   /** Raw text received but not yet released. */
@@ -65,16 +69,12 @@ export class LeakGuard {
     this.#windowSize = options.windowSize ?? 40;
     this.refusal = options.refusal ?? LEAK_REFUSAL;
     this.#canaries = (options.canaries ?? []).map(normalizeForComparison).filter(Boolean);
-    for (const text of options.protectedTexts) {
-      // A text shorter than a window is not matched at all: a short instruction ("Be brief.")
-      // reveals little, and an honest reply may well contain its words.
-      const normalized = normalizeForComparison(text ?? '');
-      for (let start = 0; start + this.#windowSize <= normalized.length; start += 1) {
-        this.#windows.add(normalized.slice(start, start + this.#windowSize));
-      }
-    }
-    const longestCanary = Math.max(0, ...this.#canaries.map((canary) => canary.length));
-    this.#hold = Math.max(this.#windowSize, longestCanary) - 1;
+    // A text shorter than a window is not matched at all: a short instruction ("Be brief.")
+    // reveals little, and an honest reply may well contain its words.
+    this.#texts = options.protectedTexts
+      .map((text) => normalizeForComparison(text ?? ''))
+      .filter((text) => text.length >= this.#windowSize);
+    this.#longestCanary = Math.max(0, ...this.#canaries.map((canary) => canary.length));
   }
 
   /** True once the reply reproduced a protected text or a canary; everything after is dropped. */
@@ -93,7 +93,7 @@ export class LeakGuard {
       this.#pending = '';
       return '';
     }
-    return this.#release(this.#hold);
+    return this.#release(this.#openPrefix());
   }
 
   /** Returns the held-back tail once the model is done (empty after tripping). */
@@ -103,12 +103,51 @@ export class LeakGuard {
 
   /** Whether a window or canary ends among the characters added after `checkedUpTo`. */
   #leaks(checkedUpTo: number): boolean {
-    for (let end = Math.max(checkedUpTo + 1, this.#windowSize); end <= this.#seen.length; end += 1) {
-      if (this.#windows.has(this.#seen.slice(end - this.#windowSize, end))) return true;
+    const size = this.#windowSize;
+    for (let end = Math.max(checkedUpTo + 1, size); end <= this.#seen.length; end += 1) {
+      const window = this.#seen.slice(end - size, end);
+      if (this.#texts.some((text) => text.includes(window))) return true;
     }
     // Search only the new characters plus the longest canary before them.
-    const tail = this.#seen.slice(Math.max(0, checkedUpTo - this.#hold));
+    const tail = this.#seen.slice(Math.max(0, checkedUpTo - this.#longestCanary + 1));
     return this.#canaries.some((canary) => tail.includes(canary));
+  }
+
+  /**
+   * The length of the longest suffix of the reply that later text could still complete into a
+   * window or a canary: those characters must wait; anything before them can never be part of a
+   * leak, since a window or canary that ends later starts inside this suffix or after it.
+   */
+  #openPrefix(): number {
+    const seen = this.#seen;
+    let open = 0;
+    for (const canary of this.#canaries) {
+      for (let length = Math.min(canary.length - 1, seen.length); length > open; length -= 1) {
+        if (canary.startsWith(seen.slice(seen.length - length))) {
+          open = length;
+          break;
+        }
+      }
+    }
+    // A suffix is the start of a window where it occurs at least `windowSize` characters before the
+    // end of a text. Occurring at all only gets rarer as the suffix grows, so stop at the first miss.
+    const longest = Math.min(this.#windowSize - 1, seen.length);
+    for (let length = 1; length <= longest; length += 1) {
+      const suffix = seen.slice(seen.length - length);
+      let occurs = false;
+      for (const text of this.#texts) {
+        const at = text.indexOf(suffix);
+        if (at === -1) continue;
+        occurs = true;
+        // indexOf finds the earliest occurrence, the one with the most text after it.
+        if (at + this.#windowSize <= text.length) {
+          open = Math.max(open, length);
+          break;
+        }
+      }
+      if (!occurs) break;
+    }
+    return open;
   }
 
   /** Sends the pending text except its last `keep` normalised characters (and what follows them). */

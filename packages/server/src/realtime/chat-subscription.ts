@@ -8,6 +8,11 @@
  * sent, and a gap (an event lost on the bus, say during a Redis outage) is filled from the
  * database before going on. A reply in progress is tracked by how many characters of it this
  * socket has: the next frame carries exactly the missing part, whichever instance writes it.
+ *
+ * Fan-out cost (issue 16): a live event usually becomes the same frame for every socket of the
+ * chat, so that frame is serialised once per event and the bytes shared (see {@link sharedFrame});
+ * and an event is applied synchronously when nothing is in progress, so the ordering queue costs
+ * no promise per event per subscriber: only a step that reads the database waits asynchronously.
  */
 import type { ServerFrame } from '@miptech/protocol';
 import type { MessageRecord, Store } from '../storage/store.ts';
@@ -25,8 +30,11 @@ export interface ChatSubscriptionOptions {
   chatId: string;
   /** Receive assistant replies as they are written, not only once complete. */
   stream: boolean;
-  /** Sends a frame to the socket. */
-  send: (frame: ServerFrame) => void;
+  /**
+   * Sends a frame to the socket; `serialized`, when given, is the frame already serialised (as
+   * UTF-8 JSON), shared with the other sockets the same event goes to.
+   */
+  send: (frame: ServerFrame, serialized?: Buffer) => void;
   /** This connection's id: its own typing frames are not echoed back. */
   connectionId: string;
   /**
@@ -37,14 +45,43 @@ export interface ChatSubscriptionOptions {
   echoVisitorMessages?: boolean;
 }
 
+/**
+ * Serialised frames per live event: the hub hands one event object to every subscription of the
+ * channel, so they find each other's serialisation here. The key names what else the frame depends
+ * on (its type, an offset); weak, so an event's frames go with the event.
+ */
+const sharedFrames = new WeakMap<ChatEvent, Map<string, Buffer>>();
+
+function sharedFrame(event: ChatEvent, key: string, frame: ServerFrame): Buffer {
+  let frames = sharedFrames.get(event);
+  if (!frames) {
+    frames = new Map();
+    sharedFrames.set(event, frames);
+  }
+  let bytes = frames.get(key);
+  if (!bytes) {
+    bytes = Buffer.from(JSON.stringify(frame));
+    frames.set(key, bytes);
+  }
+  return bytes;
+}
+
+type Step = () => void | Promise<void>;
+
 export class ChatSubscription {
   readonly #options: ChatSubscriptionOptions;
   /** Newest seq sent to the socket. */
   #lastSeq = 0;
   /** Replies in progress: seq → characters of text sent. */
   readonly #inProgress = new Map<number, number>();
-  /** Everything runs one step at a time, in arrival order. */
-  #queue: Promise<void> = Promise.resolve();
+  /** Everything runs one step at a time, in arrival order: the steps waiting their turn. */
+  readonly #steps: Step[] = [];
+  /** A step is running (maybe waiting on the database): new ones queue behind it. */
+  #running = false;
+  /** The live event being applied, whose frames are shared with the other subscriptions. */
+  #current: ChatEvent | undefined;
+  /** Callers of steps not yet finished, let go by {@link close}. */
+  readonly #waiting = new Set<() => void>();
   /**
    * Events handed in before `join` was called (the bus delivers as soon as the channel is open,
    * before the connection gets to `join`): they wait behind the join; undefined once joined.
@@ -61,7 +98,7 @@ export class ChatSubscription {
    * when it names no seq), then opens the gate for live events queued meanwhile.
    */
   join(sinceSeq: number | undefined, lastSeq: number): Promise<void> {
-    const joined = this.#enqueue(async () => {
+    const joined = this.#enqueueAsync(async () => {
       const { send, chatId } = this.#options;
       const tooFar = sinceSeq !== undefined && (sinceSeq > lastSeq || lastSeq - sinceSeq > MAX_REPLAY);
       send({ type: 'joined', chat_id: chatId, seq: lastSeq, recovered: !tooFar });
@@ -87,40 +124,99 @@ export class ChatSubscription {
   /** Handles an event of the chat's channel (queued behind any join or catch-up in progress). */
   handle(event: ChatEvent): void {
     if (this.#early) this.#early.push(event);
-    else void this.#enqueue(() => this.#apply(event));
+    else this.#enqueue(() => this.#applyLive(event));
   }
 
   /** Re-reads what may have been missed, e.g. after the bus recovered from an outage. */
   resync(): void {
     // Before the join, there is nothing to re-read: the join reads the database itself.
-    if (!this.#early) void this.#enqueue(() => this.#catchUp());
+    if (!this.#early) this.#enqueue(() => this.#catchUp());
   }
 
   close(): void {
     this.#closed = true;
+    for (const resolve of this.#waiting) resolve();
+    this.#waiting.clear();
   }
 
-  #enqueue(step: () => Promise<void>): Promise<void> {
-    this.#queue = this.#queue.then(() => (this.#closed ? undefined : step())).catch(() => {});
-    return this.#queue;
+  /** Runs `step` in turn; resolves once it ran (never rejects: a failed step is skipped). */
+  #enqueueAsync(step: () => Promise<void>): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.#closed) return resolve();
+      // Closed before its turn: the step never runs, and close() lets the caller go on.
+      this.#waiting.add(resolve);
+      this.#enqueue(step);
+      // A step of its own, so the caller goes on once the queue moved past `step` (the events that
+      // waited behind it are sent by then), not while the queue still counts it as running.
+      this.#enqueue(() => {
+        this.#waiting.delete(resolve);
+        resolve();
+      });
+    });
   }
 
-  async #apply(event: ChatEvent): Promise<void> {
-    const { send, chatId, connectionId } = this.#options;
+  /** Runs `step` now when nothing else is in progress, else after the steps before it. */
+  #enqueue(step: Step): void {
+    if (this.#closed) return;
+    this.#steps.push(step);
+    if (!this.#running) this.#drain();
+  }
+
+  #drain(): void {
+    this.#running = true;
+    for (let step = this.#steps.shift(); step; step = this.#steps.shift()) {
+      if (this.#closed) break;
+      let result: void | Promise<void>;
+      try {
+        result = step();
+      } catch {
+        continue;
+      }
+      if (result instanceof Promise) {
+        // Only a step that reads the database gets here; the rest wait for it.
+        result.then(
+          () => this.#drain(),
+          () => this.#drain(),
+        );
+        return;
+      }
+    }
+    if (this.#closed) this.#steps.length = 0;
+    this.#running = false;
+  }
+
+  #applyLive(event: ChatEvent): void | Promise<void> {
+    this.#current = event;
+    try {
+      return this.#apply(event);
+    } finally {
+      this.#current = undefined;
+    }
+  }
+
+  /** Sends `frame`; from a live event, serialised once for every socket it goes to (`key`: see {@link sharedFrame}). */
+  #send(frame: ServerFrame, key: string): void {
+    const event = this.#current;
+    this.#options.send(frame, event ? sharedFrame(event, key, frame) : undefined);
+  }
+
+  #apply(event: ChatEvent): void | Promise<void> {
+    const { chatId, connectionId } = this.#options;
     switch (event.kind) {
       case 'typing':
         if (event.connection_id !== connectionId) {
-          send({
+          const frame = {
             type: 'typing',
             chat_id: chatId,
             seq: this.#lastSeq,
             role: event.role,
             is_typing: event.is_typing,
-          });
+          } as const;
+          this.#send(frame, `typing:${this.#lastSeq}`);
         }
         return;
       case 'status':
-        send({ type: 'chat_status', chat_id: chatId, seq: event.seq, status: event.status });
+        this.#send({ type: 'chat_status', chat_id: chatId, seq: event.seq, status: event.status }, 'status');
         return;
       case 'stop':
         return;
@@ -178,13 +274,14 @@ export class ChatSubscription {
     this.#inProgress.set(message.seq, text.length);
     if (!alreadyCounted) this.#lastSeq = Math.max(this.#lastSeq, message.seq);
     if (this.#options.stream) {
-      this.#options.send({
+      const frame = {
         type: 'response_start',
         chat_id: this.#options.chatId,
         seq: message.seq,
         message,
         text,
-      });
+      } as const;
+      this.#send(frame, `start:${message.seq}`);
     }
   }
 
@@ -193,24 +290,31 @@ export class ChatSubscription {
     if (text.length <= sent) return;
     this.#inProgress.set(message.seq, text.length);
     if (this.#options.stream) {
-      this.#options.send({
+      const frame = {
         type: 'response_delta',
         chat_id: this.#options.chatId,
         seq: message.seq,
         message_id: message.id,
         offset: sent,
         delta: text.slice(sent),
-      });
+      } as const;
+      this.#send(frame, `delta:${message.seq}:${sent}`);
     }
   }
 
   /** A final message: a new one, or the end of a reply this socket saw start. */
   #deliverFinal(message: MessageRecord): void {
-    const { send, chatId, stream } = this.#options;
+    const { chatId, stream } = this.#options;
     const wasInProgress = this.#inProgress.delete(message.seq);
     this.#lastSeq = Math.max(this.#lastSeq, message.seq);
     if (message.role === 'user' && this.#options.echoVisitorMessages === false) return;
-    if (wasInProgress && stream) send({ type: 'response_end', chat_id: chatId, seq: message.seq, message });
-    else send({ type: 'chat_message', chat_id: chatId, seq: message.seq, message });
+    if (wasInProgress && stream) {
+      this.#send({ type: 'response_end', chat_id: chatId, seq: message.seq, message }, `end:${message.seq}`);
+    } else {
+      this.#send(
+        { type: 'chat_message', chat_id: chatId, seq: message.seq, message },
+        `final:${message.seq}`,
+      );
+    }
   }
 }

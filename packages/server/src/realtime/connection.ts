@@ -111,8 +111,11 @@ export class Connection {
     this.#inbox = this.#inbox.then(() => this.#receive(text || null));
   }
 
-  /** Sends a frame, or cuts off a reader whose unsent frames pile up (it resumes with `since_seq`). */
-  send(frame: ServerFrame): void {
+  /**
+   * Sends a frame, or cuts off a reader whose unsent frames pile up (it resumes with `since_seq`).
+   * `serialized`: the frame's UTF-8 JSON, serialised once for every socket of a fan-out.
+   */
+  send(frame: ServerFrame, serialized?: Buffer): void {
     const { socket } = this.#options;
     if (socket.readyState !== socket.OPEN) return;
     if (socket.bufferedAmount > MAX_BUFFERED_BYTES) {
@@ -121,7 +124,9 @@ export class Connection {
       setTimeout(() => socket.terminate(), SLOW_CONSUMER_GRACE_MS).unref();
       return;
     }
-    socket.send(JSON.stringify(frame));
+    // A Buffer is written as it is (no copy, no re-encoding); `binary: false` keeps it a text frame.
+    if (serialized) socket.send(serialized, { binary: false });
+    else socket.send(JSON.stringify(frame));
   }
 
   /**
@@ -152,7 +157,7 @@ export class Connection {
       tenantId: tenant.id,
       chatId,
       stream,
-      send: (frame) => this.send(frame),
+      send: (frame, serialized) => this.send(frame, serialized),
       connectionId: this.id,
       echoVisitorMessages,
     });

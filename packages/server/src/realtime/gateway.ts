@@ -6,9 +6,11 @@
  * 4401, 4403, 4404) rather than refused with an HTTP status: browsers hide the status of a failed
  * upgrade from scripts, but show the close code and reason, so the widget can tell a person why.
  */
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import websocket from '@fastify/websocket';
 import { API_PREFIX, CLOSE_CODES } from '@miptech/protocol';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { TokenService } from '../auth/tokens.ts';
 import type { ChatService } from '../chat/chat-service.ts';
@@ -45,6 +47,32 @@ export interface GatewayOptions {
   socketCounters: SocketCounters;
 }
 
+/** What a connection needs of its upgrade request, copied so that the request can go. */
+interface Handshake {
+  ip: string;
+  reqId: string;
+  query: Record<string, string | undefined>;
+  origin: string | undefined;
+  /** The tenant named; undefined when none, null when the naming is invalid. */
+  tenantId: string | undefined | null;
+}
+
+function handshakeOf(request: FastifyRequest): Handshake {
+  let tenantId: string | undefined | null;
+  try {
+    tenantId = tenantIdOf(request);
+  } catch {
+    tenantId = null;
+  }
+  return {
+    ip: request.ip,
+    reqId: request.id,
+    query: { ...(request.query as Record<string, string | undefined>) },
+    origin: request.headers.origin,
+    tenantId,
+  };
+}
+
 export async function gatewayRoutes(app: FastifyInstance, options: GatewayOptions): Promise<void> {
   const { config, store, tenants, tokens, chats, hub } = options;
   const heartbeatIntervalMs = options.heartbeatIntervalMs ?? HEARTBEAT_INTERVAL_MS;
@@ -74,22 +102,17 @@ export async function gatewayRoutes(app: FastifyInstance, options: GatewayOption
 
   async function accept(
     socket: WebSocket,
-    request: FastifyRequest,
+    handshake: Handshake,
     early: { frames: string[]; stop: () => void },
+    logged: { readonly log: FastifyBaseLogger },
   ): Promise<void> {
-    const query = request.query as Record<string, string | undefined>;
+    const { ip, query, origin, tenantId } = handshake;
     const refuse = (code: number, reason: string) => socket.close(code, reason.slice(0, 120));
-    let tenantId: string | undefined;
-    try {
-      tenantId = tenantIdOf(request);
-    } catch {
-      return refuse(CLOSE_CODES.tenant_invalid, 'tenant_id is not a valid tenant id');
-    }
+    if (tenantId === null) return refuse(CLOSE_CODES.tenant_invalid, 'tenant_id is not a valid tenant id');
     if (!tenantId) return refuse(CLOSE_CODES.tenant_invalid, 'tenant_id is required (query parameter)');
     const tenant = await tenants.get(tenantId);
     if (!tenant) return refuse(CLOSE_CODES.tenant_not_found, `Unknown tenant: ${tenantId}`);
     if (!tenant.enabled) return refuse(CLOSE_CODES.forbidden, 'The tenant is disabled');
-    const origin = request.headers.origin;
     if (origin && !isOriginAllowed(config, tenant, origin)) {
       return refuse(CLOSE_CODES.forbidden, `Origin not allowed for this tenant: ${origin}`);
     }
@@ -110,12 +133,14 @@ export async function gatewayRoutes(app: FastifyInstance, options: GatewayOption
       store,
       chats,
       hub,
-      log: request.log,
+      get log() {
+        return logged.log;
+      },
       heartbeatIntervalMs,
       early: early.frames,
       countMessage: (current) =>
         options.socketCounters.message(
-          request.ip,
+          ip,
           current.kind === 'visitor' ? { tenant_id: tenant.id, visitor_id: current.visitor_id } : undefined,
         ),
     });
@@ -142,7 +167,34 @@ export async function gatewayRoutes(app: FastifyInstance, options: GatewayOption
     }
   }
 
+  // An idle socket must not keep its upgrade request alive (issue 16: Fastify's request and reply,
+  // the IncomingMessage and its headers, a child logger: about 7 KiB a socket). So the handler
+  // copies what it needs and hands the socket to `serve`, whose closures cannot see the request
+  // (closures of one function share their captured variables, so any one of them holding the
+  // request would keep it for all); and the plugin's own error listener, which holds the request
+  // and the reply, is swapped for one that does not.
+  // The plugin assigns its stand-in response to the TCP socket for routing, and nothing detaches it:
+  // through the socket, it would keep the reply (and, by its `finish` listener, the request) alive.
+  const upgradeResponses = new WeakMap<IncomingMessage, ServerResponse>();
+  const rememberResponse = async (request: FastifyRequest, reply: FastifyReply) => {
+    upgradeResponses.set(request.raw, reply.raw);
+  };
+
   const wsHandler = (socket: WebSocket, request: FastifyRequest) => {
+    upgradeResponses.get(request.raw)?.detachSocket(request.raw.socket);
+    for (const listener of socket.listeners('error')) socket.off('error', listener as (error: Error) => void);
+    serve(socket, handshakeOf(request));
+  };
+
+  const serve = (socket: WebSocket, handshake: Handshake) => {
+    const { reqId } = handshake;
+    const logged = {
+      // Made when something is logged, not kept per socket.
+      get log(): FastifyBaseLogger {
+        return app.log.child({ reqId });
+      },
+    };
+    socket.on('error', (error) => socketErrorHandler(error, socket, logged));
     // Frames may arrive while the handshake still looks things up: keep them for the connection.
     const early: string[] = [];
     const keep = (data: Buffer, isBinary: boolean) => void early.push(isBinary ? '' : data.toString());
@@ -153,22 +205,18 @@ export async function gatewayRoutes(app: FastifyInstance, options: GatewayOption
       state.alive = true;
     });
     socket.on('close', () => sockets.delete(socket));
-    socket.on('error', (error) => request.log.debug({ err: error }, 'WebSocket error'));
     const stop = () => socket.off('message', keep);
-    let tenantNamed: string | undefined;
-    try {
-      tenantNamed = tenantIdOf(request);
-    } catch {
-      // Refused as invalid by accept(); counted per IP only.
-    }
-    const admission = limits.admit(request.ip, tenantNamed);
+    // An invalid tenant is refused by accept(); counted per IP only.
+    const admission = limits.admit(handshake.ip, handshake.tenantId ?? undefined);
     socket.on('close', admission.release);
     admission.verdict
       .then((refusal) =>
-        refusal ? refuseOverLimit(socket, refusal) : accept(socket, request, { frames: early, stop }),
+        refusal
+          ? refuseOverLimit(socket, refusal)
+          : accept(socket, handshake, { frames: early, stop }, logged),
       )
       .catch((error) => {
-        request.log.error({ err: error }, 'WebSocket handshake failed');
+        logged.log.error({ err: error }, 'WebSocket handshake failed');
         socket.close(1011, 'Internal error');
       })
       .finally(stop);
@@ -185,6 +233,7 @@ export async function gatewayRoutes(app: FastifyInstance, options: GatewayOption
       schema: { hide: true },
       handler: upgradeRequired,
       wsHandler,
+      onRequest: rememberResponse,
     });
   }
 

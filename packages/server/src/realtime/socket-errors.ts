@@ -8,7 +8,7 @@
  * error level with a stack and cut the TCP connection, so a client could fill the error log at
  * will and might never read its close code.
  */
-import type { FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger } from 'fastify';
 import type { WebSocket } from 'ws';
 
 /** How long a client breaking the protocol gets to complete the closing handshake. */
@@ -18,15 +18,23 @@ const CLOSE_GRACE_MS = 2000;
 const isClientProtocolError = (error: Error & { code?: unknown }) =>
   typeof error.code === 'string' && error.code.startsWith('WS_ERR_');
 
-export function socketErrorHandler(error: Error, socket: WebSocket, request: FastifyRequest): void {
+/**
+ * `source` is the Fastify request during the handshake; on an established socket, only a logger
+ * (the gateway lets the request go then, so an idle socket does not keep it alive).
+ */
+export function socketErrorHandler(
+  error: Error,
+  socket: WebSocket,
+  source: { log: FastifyBaseLogger },
+): void {
   if (isClientProtocolError(error)) {
-    request.log.info(
+    source.log.info(
       { ws_error: (error as Error & { code: string }).code, detail: error.message },
       'WebSocket closed: the client broke the protocol',
     );
     setTimeout(() => socket.terminate(), CLOSE_GRACE_MS).unref();
     return;
   }
-  request.log.error({ err: error }, 'WebSocket failed');
+  source.log.error({ err: error }, 'WebSocket failed');
   socket.terminate();
 }

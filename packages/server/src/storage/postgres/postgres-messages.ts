@@ -13,6 +13,10 @@ import { newId, normalizeTime, now, toMessage } from '../records.ts';
 import type { AppendResult, MessagePatch, MessageRecord, MessageSlice, NewMessage } from '../store.ts';
 import { type Outcome, type Row, transaction } from './transaction.ts';
 
+/**
+ * Hot statements are named (`{ name, text, values }`): pg prepares each once per connection and
+ * then only binds, instead of having the server parse and plan it on every call (issue 16).
+ */
 export class PostgresMessages {
   readonly #pool: pg.Pool;
 
@@ -25,18 +29,20 @@ export class PostgresMessages {
       const time = now();
       // Bumping first takes the chat's row lock, which queues every other writer of this chat
       // behind us: seqs come out unique and in order without retries.
-      const bumped = await client.query<Row>(
-        'UPDATE chats SET last_seq = last_seq + 1, updated_at = $3 WHERE id = $1 AND tenant_id = $2 RETURNING last_seq',
-        [message.chat_id, message.tenant_id, time],
-      );
+      const bumped = await client.query<Row>({
+        name: 'messages.bump_seq',
+        text: 'UPDATE chats SET last_seq = last_seq + 1, updated_at = $3 WHERE id = $1 AND tenant_id = $2 RETURNING last_seq',
+        values: [message.chat_id, message.tenant_id, time],
+      });
       const chat = bumped.rows[0];
       if (!chat) return { value: undefined, commit: false };
       if (message.client_message_id) {
         // Under READ COMMITTED this sees a message committed by the writer we just waited for.
-        const earlier = await client.query<Row>(
-          'SELECT * FROM messages WHERE chat_id = $1 AND client_message_id = $2',
-          [message.chat_id, message.client_message_id],
-        );
+        const earlier = await client.query<Row>({
+          name: 'messages.by_client_id',
+          text: 'SELECT * FROM messages WHERE chat_id = $1 AND client_message_id = $2',
+          values: [message.chat_id, message.client_message_id],
+        });
         const existing = earlier.rows[0];
         // Rolling back also undoes the bump, so the seq is not burnt.
         if (existing) return { value: { message: toMessage(existing), created: false }, commit: false };
@@ -53,10 +59,11 @@ export class PostgresMessages {
         created_at: time,
         updated_at: time,
       };
-      await client.query(
-        `INSERT INTO messages (id, chat_id, seq, role, content, metadata, client_message_id, status, created_at, updated_at)
+      await client.query({
+        name: 'messages.insert',
+        text: `INSERT INTO messages (id, chat_id, seq, role, content, metadata, client_message_id, status, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)`,
-        [
+        values: [
           record.id,
           record.chat_id,
           record.seq,
@@ -67,7 +74,7 @@ export class PostgresMessages {
           record.status,
           record.created_at,
         ],
-      );
+      });
       return { value: { message: record, created: true }, commit: true };
     });
   }
@@ -78,8 +85,9 @@ export class PostgresMessages {
     message_id: string,
     patch: MessagePatch,
   ): Promise<MessageRecord | undefined> {
-    const result = await this.#pool.query<Row>(
-      `UPDATE messages SET
+    const result = await this.#pool.query<Row>({
+      name: 'messages.update_streaming',
+      text: `UPDATE messages SET
          content = COALESCE($4, content),
          status = COALESCE($5, status),
          metadata = COALESCE($6::jsonb, metadata),
@@ -87,7 +95,7 @@ export class PostgresMessages {
        WHERE id = $3 AND chat_id = $2 AND status = 'streaming'
          AND EXISTS (SELECT 1 FROM chats WHERE chats.id = $2 AND chats.tenant_id = $1)
        RETURNING *`,
-      [
+      values: [
         tenant_id,
         chat_id,
         message_id,
@@ -96,7 +104,7 @@ export class PostgresMessages {
         patch.metadata === undefined ? null : JSON.stringify(patch.metadata),
         now(),
       ],
-    );
+    });
     const row = result.rows[0];
     return row ? toMessage(row) : undefined;
   }

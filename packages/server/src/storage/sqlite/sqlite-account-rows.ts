@@ -12,10 +12,10 @@ import {
 } from '../account-store.ts';
 import { newId, normalizeTime, now, toOperator } from '../records.ts';
 import { ConflictError } from '../store.ts';
-import { isUniqueViolation } from './transaction.ts';
+import { isUniqueViolation, prepared } from './transaction.ts';
 
 export function selectOperator(db: DatabaseSync, tenant_id: string, id: string): OperatorRecord | undefined {
-  const row = db.prepare('SELECT * FROM operators WHERE id = ? AND tenant_id = ?').get(id, tenant_id);
+  const row = prepared(db, 'SELECT * FROM operators WHERE id = ? AND tenant_id = ?').get(id, tenant_id);
   return row ? toOperator(row) : undefined;
 }
 
@@ -37,7 +37,8 @@ export function insertOperator(
     updated_at: time,
   };
   try {
-    db.prepare(
+    prepared(
+      db,
       `INSERT INTO operators (id, tenant_id, email, name, role, password_hash, created_at, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
@@ -58,7 +59,8 @@ export function insertOperator(
 }
 
 export function insertRefreshToken(db: DatabaseSync, token: NewRefreshToken, time: string): void {
-  db.prepare(
+  prepared(
+    db,
     `INSERT INTO refresh_tokens (id, session_id, tenant_id, operator_id, token_hash, created_at, expires_at)
      VALUES (?, ?, ?, ?, ?, ?, ?)`,
   ).run(
@@ -74,7 +76,7 @@ export function insertRefreshToken(db: DatabaseSync, token: NewRefreshToken, tim
 
 /** Throws unless the tenant exists, so that a typo reads as such rather than as a foreign-key failure. */
 export function requireTenant(db: DatabaseSync, tenant_id: string): void {
-  if (!db.prepare('SELECT 1 FROM tenants WHERE id = ?').get(tenant_id)) {
+  if (!prepared(db, 'SELECT 1 FROM tenants WHERE id = ?').get(tenant_id)) {
     throw new Error(`Tenant "${tenant_id}" does not exist`);
   }
 }
@@ -84,12 +86,11 @@ export function requireTenant(db: DatabaseSync, tenant_id: string): void {
  * `stays`: whether `id` itself remains (demoted) or goes (deleted).
  */
 export function requireOtherOwner(db: DatabaseSync, tenant_id: string, id: string, stays: boolean): void {
-  const others = db
-    .prepare(
-      `SELECT count(*) FILTER (WHERE role = 'owner') AS owners, count(*) AS operators
+  const others = prepared(
+    db,
+    `SELECT count(*) FILTER (WHERE role = 'owner') AS owners, count(*) AS operators
        FROM operators WHERE tenant_id = ? AND id <> ?`,
-    )
-    .get(tenant_id, id);
+  ).get(tenant_id, id);
   const remaining = Number(others?.operators ?? 0) + (stays ? 1 : 0);
   if (remaining > 0 && Number(others?.owners ?? 0) === 0) {
     throw new LastOwnerError(`Operator "${id}" is the last owner of tenant "${tenant_id}"`);

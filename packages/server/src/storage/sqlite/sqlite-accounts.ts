@@ -30,7 +30,7 @@ import {
   requireTenant,
   selectOperator,
 } from './sqlite-account-rows.ts';
-import { immediateTransaction, isUniqueViolation } from './transaction.ts';
+import { immediateTransaction, isUniqueViolation, prepared } from './transaction.ts';
 
 export class SqliteAccounts implements AccountStore {
   readonly #db: DatabaseSync;
@@ -46,9 +46,9 @@ export class SqliteAccounts implements AccountStore {
     return immediateTransaction(this.#db, () => {
       requireTenant(this.#db, operator.tenant_id);
       if (options.onlyIfFirst) {
-        const any = this.#db
-          .prepare('SELECT 1 FROM operators WHERE tenant_id = ? LIMIT 1')
-          .get(operator.tenant_id);
+        const any = prepared(this.#db, 'SELECT 1 FROM operators WHERE tenant_id = ? LIMIT 1').get(
+          operator.tenant_id,
+        );
         if (any) return undefined;
       }
       return insertOperator(this.#db, operator, operator.role);
@@ -60,15 +60,15 @@ export class SqliteAccounts implements AccountStore {
   }
 
   async findOperatorByEmail(tenant_id: string, email: string): Promise<OperatorRecord | undefined> {
-    const row = this.#db
-      .prepare('SELECT * FROM operators WHERE tenant_id = ? AND email = ?')
-      .get(tenant_id, email);
+    const row = prepared(this.#db, 'SELECT * FROM operators WHERE tenant_id = ? AND email = ?').get(
+      tenant_id,
+      email,
+    );
     return row ? toOperator(row) : undefined;
   }
 
   async listOperators(tenant_id: string): Promise<OperatorRecord[]> {
-    return this.#db
-      .prepare('SELECT * FROM operators WHERE tenant_id = ? ORDER BY created_at, id')
+    return prepared(this.#db, 'SELECT * FROM operators WHERE tenant_id = ? ORDER BY created_at, id')
       .all(tenant_id)
       .map(toOperator);
   }
@@ -84,15 +84,16 @@ export class SqliteAccounts implements AccountStore {
       if (current.role === 'owner' && patch.role !== undefined && patch.role !== 'owner') {
         requireOtherOwner(this.#db, tenant_id, id, true);
       }
-      this.#db
-        .prepare('UPDATE operators SET role = ?, name = ?, password_hash = ?, updated_at = ? WHERE id = ?')
-        .run(
-          patch.role ?? current.role,
-          patch.name ?? current.name,
-          patch.password_hash ?? current.password_hash,
-          now(),
-          id,
-        );
+      prepared(
+        this.#db,
+        'UPDATE operators SET role = ?, name = ?, password_hash = ?, updated_at = ? WHERE id = ?',
+      ).run(
+        patch.role ?? current.role,
+        patch.name ?? current.name,
+        patch.password_hash ?? current.password_hash,
+        now(),
+        id,
+      );
       return selectOperator(this.#db, tenant_id, id);
     });
   }
@@ -103,7 +104,7 @@ export class SqliteAccounts implements AccountStore {
       if (!current) return false;
       if (current.role === 'owner') requireOtherOwner(this.#db, tenant_id, id, false);
       // Sessions go by ON DELETE CASCADE, and their refresh tokens with them.
-      this.#db.prepare('DELETE FROM operators WHERE id = ?').run(id);
+      prepared(this.#db, 'DELETE FROM operators WHERE id = ?').run(id);
       return true;
     });
   }
@@ -117,9 +118,10 @@ export class SqliteAccounts implements AccountStore {
     const time = now();
     try {
       immediateTransaction(this.#db, () => {
-        this.#db
-          .prepare('INSERT INTO auth_sessions (id, tenant_id, operator_id, created_at) VALUES (?, ?, ?, ?)')
-          .run(session.id, session.tenant_id, session.operator_id, time);
+        prepared(
+          this.#db,
+          'INSERT INTO auth_sessions (id, tenant_id, operator_id, created_at) VALUES (?, ?, ?, ?)',
+        ).run(session.id, session.tenant_id, session.operator_id, time);
         insertRefreshToken(this.#db, first, time);
       });
     } catch (error) {
@@ -129,56 +131,53 @@ export class SqliteAccounts implements AccountStore {
   }
 
   async getSession(tenant_id: string, id: string): Promise<AuthSessionRecord | undefined> {
-    const row = this.#db
-      .prepare('SELECT * FROM auth_sessions WHERE id = ? AND tenant_id = ?')
-      .get(id, tenant_id);
+    const row = prepared(this.#db, 'SELECT * FROM auth_sessions WHERE id = ? AND tenant_id = ?').get(
+      id,
+      tenant_id,
+    );
     return row ? toSession(row) : undefined;
   }
 
   async revokeSession(tenant_id: string, id: string, reason: string): Promise<void> {
     // `revoked_at IS NULL` keeps the first reason: a logout after reuse detection stays "reuse".
-    this.#db
-      .prepare(
-        'UPDATE auth_sessions SET revoked_at = ?, revoked_reason = ? WHERE id = ? AND tenant_id = ? AND revoked_at IS NULL',
-      )
-      .run(now(), reason, id, tenant_id);
+    prepared(
+      this.#db,
+      'UPDATE auth_sessions SET revoked_at = ?, revoked_reason = ? WHERE id = ? AND tenant_id = ? AND revoked_at IS NULL',
+    ).run(now(), reason, id, tenant_id);
   }
 
   async revokeOperatorSessions(tenant_id: string, operator_id: string, reason: string): Promise<number> {
-    const result = this.#db
-      .prepare(
-        'UPDATE auth_sessions SET revoked_at = ?, revoked_reason = ? WHERE tenant_id = ? AND operator_id = ? AND revoked_at IS NULL',
-      )
-      .run(now(), reason, tenant_id, operator_id);
+    const result = prepared(
+      this.#db,
+      'UPDATE auth_sessions SET revoked_at = ?, revoked_reason = ? WHERE tenant_id = ? AND operator_id = ? AND revoked_at IS NULL',
+    ).run(now(), reason, tenant_id, operator_id);
     return Number(result.changes);
   }
 
   async findRefreshToken(token_hash: string): Promise<RefreshTokenRecord | undefined> {
-    const row = this.#db.prepare('SELECT * FROM refresh_tokens WHERE token_hash = ?').get(token_hash);
+    const row = prepared(this.#db, 'SELECT * FROM refresh_tokens WHERE token_hash = ?').get(token_hash);
     return row ? toRefreshToken(row) : undefined;
   }
 
   async getRefreshToken(id: string): Promise<RefreshTokenRecord | undefined> {
-    const row = this.#db.prepare('SELECT * FROM refresh_tokens WHERE id = ?').get(id);
+    const row = prepared(this.#db, 'SELECT * FROM refresh_tokens WHERE id = ?').get(id);
     return row ? toRefreshToken(row) : undefined;
   }
 
   async rotateRefreshToken(old_id: string, successor: NewRefreshToken): Promise<boolean> {
     return immediateTransaction(this.#db, () => {
-      const old = this.#db
-        .prepare(
-          `SELECT t.session_id, s.revoked_at FROM refresh_tokens t
+      const old = prepared(
+        this.#db,
+        `SELECT t.session_id, s.revoked_at FROM refresh_tokens t
            JOIN auth_sessions s ON s.id = t.session_id WHERE t.id = ?`,
-        )
-        .get(old_id);
+      ).get(old_id);
       if (!old || old.revoked_at !== null) return false;
       if (old.session_id !== successor.session_id) throw new Error('A successor must stay in its session');
       const time = now();
-      const marked = this.#db
-        .prepare(
-          'UPDATE refresh_tokens SET rotated_at = ?, replaced_by = ? WHERE id = ? AND rotated_at IS NULL',
-        )
-        .run(time, successor.id, old_id);
+      const marked = prepared(
+        this.#db,
+        'UPDATE refresh_tokens SET rotated_at = ?, replaced_by = ? WHERE id = ? AND rotated_at IS NULL',
+      ).run(time, successor.id, old_id);
       if (Number(marked.changes) === 0) return false;
       insertRefreshToken(this.#db, successor, time);
       return true;
@@ -194,21 +193,20 @@ export class SqliteAccounts implements AccountStore {
       accepted_at: null,
     };
     try {
-      this.#db
-        .prepare(
-          `INSERT INTO invitations (id, tenant_id, email, role, token_hash, invited_by, created_at, expires_at)
+      prepared(
+        this.#db,
+        `INSERT INTO invitations (id, tenant_id, email, role, token_hash, invited_by, created_at, expires_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(
-          record.id,
-          record.tenant_id,
-          record.email,
-          record.role,
-          record.token_hash,
-          record.invited_by,
-          record.created_at,
-          record.expires_at,
-        );
+      ).run(
+        record.id,
+        record.tenant_id,
+        record.email,
+        record.role,
+        record.token_hash,
+        record.invited_by,
+        record.created_at,
+        record.expires_at,
+      );
     } catch (error) {
       if (isUniqueViolation(error)) throw new ConflictError('An invitation with this token exists already');
       throw error;
@@ -219,13 +217,12 @@ export class SqliteAccounts implements AccountStore {
   async acceptInvitation(token_hash: string, operator: NewOperator): Promise<OperatorRecord | undefined> {
     return immediateTransaction(this.#db, () => {
       const time = now();
-      const used = this.#db
-        .prepare(
-          `UPDATE invitations SET accepted_at = ?
+      const used = prepared(
+        this.#db,
+        `UPDATE invitations SET accepted_at = ?
            WHERE token_hash = ? AND tenant_id = ? AND email = ? AND accepted_at IS NULL AND expires_at > ?
            RETURNING role`,
-        )
-        .get(time, token_hash, operator.tenant_id, operator.email, time);
+      ).get(time, token_hash, operator.tenant_id, operator.email, time);
       if (!used) return undefined;
       // A ConflictError here rolls the whole transaction back, so the invitation stays unused.
       return insertOperator(this.#db, operator, String(used.role) as OperatorRole, time);
@@ -235,21 +232,20 @@ export class SqliteAccounts implements AccountStore {
   async createApiKey(key: NewApiKey): Promise<ApiKeyRecord> {
     const record: ApiKeyRecord = { id: newId(), ...key, created_at: now(), revoked_at: null };
     try {
-      this.#db
-        .prepare(
-          `INSERT INTO api_keys (id, tenant_id, name, role, prefix, key_hash, created_by, created_at)
+      prepared(
+        this.#db,
+        `INSERT INTO api_keys (id, tenant_id, name, role, prefix, key_hash, created_by, created_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(
-          record.id,
-          record.tenant_id,
-          record.name,
-          record.role,
-          record.prefix,
-          record.key_hash,
-          record.created_by,
-          record.created_at,
-        );
+      ).run(
+        record.id,
+        record.tenant_id,
+        record.name,
+        record.role,
+        record.prefix,
+        record.key_hash,
+        record.created_by,
+        record.created_at,
+      );
     } catch (error) {
       if (isUniqueViolation(error)) throw new ConflictError('An API key with this hash exists already');
       throw error;
@@ -258,21 +254,21 @@ export class SqliteAccounts implements AccountStore {
   }
 
   async listApiKeys(tenant_id: string): Promise<ApiKeyRecord[]> {
-    return this.#db
-      .prepare('SELECT * FROM api_keys WHERE tenant_id = ? ORDER BY created_at DESC, id DESC')
+    return prepared(this.#db, 'SELECT * FROM api_keys WHERE tenant_id = ? ORDER BY created_at DESC, id DESC')
       .all(tenant_id)
       .map(toApiKey);
   }
 
   async findApiKey(key_hash: string): Promise<ApiKeyRecord | undefined> {
-    const row = this.#db.prepare('SELECT * FROM api_keys WHERE key_hash = ?').get(key_hash);
+    const row = prepared(this.#db, 'SELECT * FROM api_keys WHERE key_hash = ?').get(key_hash);
     return row ? toApiKey(row) : undefined;
   }
 
   async revokeApiKey(tenant_id: string, id: string): Promise<boolean> {
-    const result = this.#db
-      .prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ? AND tenant_id = ? AND revoked_at IS NULL')
-      .run(now(), id, tenant_id);
+    const result = prepared(
+      this.#db,
+      'UPDATE api_keys SET revoked_at = ? WHERE id = ? AND tenant_id = ? AND revoked_at IS NULL',
+    ).run(now(), id, tenant_id);
     return Number(result.changes) > 0;
   }
 }

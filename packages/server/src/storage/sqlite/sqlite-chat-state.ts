@@ -5,7 +5,7 @@
 import type { DatabaseSync } from 'node:sqlite';
 import { now, toChat } from '../records.ts';
 import type { ChatStatusChange, ChatStatusResult, TokenUsage } from '../store.ts';
-import { immediateTransaction } from './transaction.ts';
+import { immediateTransaction, prepared } from './transaction.ts';
 
 export class SqliteChatState {
   readonly #db: DatabaseSync;
@@ -21,9 +21,10 @@ export class SqliteChatState {
   ): ChatStatusResult | undefined {
     // Read and write under the write lock: the check on `from` and the change are one step.
     return immediateTransaction(this.#db, () => {
-      const row = this.#db
-        .prepare('SELECT * FROM chats WHERE id = ? AND tenant_id = ?')
-        .get(chat_id, tenant_id);
+      const row = prepared(this.#db, 'SELECT * FROM chats WHERE id = ? AND tenant_id = ?').get(
+        chat_id,
+        tenant_id,
+      );
       if (!row) return undefined;
       const chat = toChat(row);
       const assigned_to = change.assigned_to === undefined ? chat.assigned_to : change.assigned_to;
@@ -35,38 +36,40 @@ export class SqliteChatState {
         return { chat, changed: false };
       }
       const updated_at = now();
-      this.#db
-        .prepare('UPDATE chats SET status = ?, assigned_to = ?, updated_at = ? WHERE id = ?')
-        .run(change.status, assigned_to, updated_at, chat_id);
+      prepared(this.#db, 'UPDATE chats SET status = ?, assigned_to = ?, updated_at = ? WHERE id = ?').run(
+        change.status,
+        assigned_to,
+        updated_at,
+        chat_id,
+      );
       return { chat: { ...chat, status: change.status, assigned_to, updated_at }, changed: true };
     });
   }
 
   countVisitorMessagesSince(tenant_id: string, visitor_id: string, since: string): number {
-    const row = this.#db
-      .prepare(
-        `SELECT count(*) AS count FROM messages m JOIN chats c ON c.id = m.chat_id
+    const row = prepared(
+      this.#db,
+      `SELECT count(*) AS count FROM messages m JOIN chats c ON c.id = m.chat_id
          WHERE c.tenant_id = ? AND c.visitor_id = ? AND m.role = 'user' AND m.created_at > ?`,
-      )
-      .get(tenant_id, visitor_id, new Date(since).toISOString());
+    ).get(tenant_id, visitor_id, new Date(since).toISOString());
     return Number(row?.count ?? 0);
   }
 
   addTokenUsage(tenant_id: string, day: string, usage: TokenUsage): void {
-    this.#db
-      .prepare(
-        `INSERT INTO token_usage (tenant_id, day, input_tokens, output_tokens) VALUES (?, ?, ?, ?)
+    prepared(
+      this.#db,
+      `INSERT INTO token_usage (tenant_id, day, input_tokens, output_tokens) VALUES (?, ?, ?, ?)
          ON CONFLICT (tenant_id, day) DO UPDATE SET
            input_tokens = input_tokens + excluded.input_tokens,
            output_tokens = output_tokens + excluded.output_tokens`,
-      )
-      .run(tenant_id, day, usage.input_tokens, usage.output_tokens);
+    ).run(tenant_id, day, usage.input_tokens, usage.output_tokens);
   }
 
   getTokenUsage(tenant_id: string, day: string): TokenUsage {
-    const row = this.#db
-      .prepare('SELECT input_tokens, output_tokens FROM token_usage WHERE tenant_id = ? AND day = ?')
-      .get(tenant_id, day);
+    const row = prepared(
+      this.#db,
+      'SELECT input_tokens, output_tokens FROM token_usage WHERE tenant_id = ? AND day = ?',
+    ).get(tenant_id, day);
     return { input_tokens: Number(row?.input_tokens ?? 0), output_tokens: Number(row?.output_tokens ?? 0) };
   }
 }

@@ -35,7 +35,7 @@ import { SqliteAccounts } from './sqlite-accounts.ts';
 import { SqliteChatState } from './sqlite-chat-state.ts';
 import { SqliteKnowledge } from './sqlite-knowledge.ts';
 import { SqliteMessages } from './sqlite-messages.ts';
-import { immediateTransaction, isUniqueViolation } from './transaction.ts';
+import { immediateTransaction, isUniqueViolation, prepared } from './transaction.ts';
 
 /** Options for {@link SqliteStore}. */
 export interface SqliteStoreOptions {
@@ -72,8 +72,7 @@ export class SqliteStore extends DelegatingAccountStore implements Store {
         'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
       );
       const applied = new Set(
-        this.#db
-          .prepare('SELECT version FROM schema_migrations')
+        prepared(this.#db, 'SELECT version FROM schema_migrations')
           .all()
           .map((row) => Number(row.version)),
       );
@@ -81,9 +80,11 @@ export class SqliteStore extends DelegatingAccountStore implements Store {
       for (const migration of SQLITE_MIGRATIONS) {
         if (applied.has(migration.version)) continue;
         this.#db.exec(migration.sql);
-        this.#db
-          .prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)')
-          .run(migration.version, migration.name, now());
+        prepared(this.#db, 'INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
+          migration.version,
+          migration.name,
+          now(),
+        );
         done.push(migration.version);
       }
       return done;
@@ -91,29 +92,30 @@ export class SqliteStore extends DelegatingAccountStore implements Store {
   }
 
   async ping(): Promise<void> {
-    this.#db.prepare('SELECT 1').get();
+    prepared(this.#db, 'SELECT 1').get();
   }
 
   async close(): Promise<void> {
+    // Writes still waiting for their group commit now rather than fail.
+    if (this.#db.isOpen) this.#messages.flush();
     if (this.#db.isOpen) this.#db.close();
   }
 
   async createTenant(tenant: NewTenant): Promise<Tenant> {
     const time = now();
     try {
-      this.#db
-        .prepare(
-          `INSERT INTO tenants (id, name, allowed_origins, greeting, enabled, created_at, updated_at)
+      prepared(
+        this.#db,
+        `INSERT INTO tenants (id, name, allowed_origins, greeting, enabled, created_at, updated_at)
            VALUES (?, ?, ?, ?, 1, ?, ?)`,
-        )
-        .run(
-          tenant.id,
-          tenant.name,
-          JSON.stringify(tenant.allowed_origins ?? []),
-          tenant.greeting ?? '',
-          time,
-          time,
-        );
+      ).run(
+        tenant.id,
+        tenant.name,
+        JSON.stringify(tenant.allowed_origins ?? []),
+        tenant.greeting ?? '',
+        time,
+        time,
+      );
     } catch (error) {
       if (isUniqueViolation(error)) throw new ConflictError(`Tenant "${tenant.id}" exists already`);
       throw error;
@@ -126,25 +128,24 @@ export class SqliteStore extends DelegatingAccountStore implements Store {
   }
 
   async listTenants(): Promise<Tenant[]> {
-    return this.#db.prepare('SELECT * FROM tenants ORDER BY id').all().map(toTenant);
+    return prepared(this.#db, 'SELECT * FROM tenants ORDER BY id').all().map(toTenant);
   }
 
   async updateTenant(id: string, patch: TenantPatch): Promise<Tenant | undefined> {
     const current = this.#tenant(id);
     if (!current) return undefined;
-    this.#db
-      .prepare(
-        'UPDATE tenants SET name = ?, allowed_origins = ?, greeting = ?, enabled = ?, assistant = ?, updated_at = ? WHERE id = ?',
-      )
-      .run(
-        patch.name ?? current.name,
-        JSON.stringify(patch.allowed_origins ?? current.allowed_origins),
-        patch.greeting ?? current.greeting,
-        (patch.enabled ?? current.enabled) ? 1 : 0,
-        JSON.stringify(patch.assistant ?? current.assistant),
-        now(),
-        id,
-      );
+    prepared(
+      this.#db,
+      'UPDATE tenants SET name = ?, allowed_origins = ?, greeting = ?, enabled = ?, assistant = ?, updated_at = ? WHERE id = ?',
+    ).run(
+      patch.name ?? current.name,
+      JSON.stringify(patch.allowed_origins ?? current.allowed_origins),
+      patch.greeting ?? current.greeting,
+      (patch.enabled ?? current.enabled) ? 1 : 0,
+      JSON.stringify(patch.assistant ?? current.assistant),
+      now(),
+      id,
+    );
     return this.#tenant(id);
   }
 
@@ -159,29 +160,29 @@ export class SqliteStore extends DelegatingAccountStore implements Store {
       created_at: time,
       updated_at: time,
     };
-    this.#db
-      .prepare(
-        `INSERT INTO chats (id, tenant_id, session_id, visitor_id, title, status, context, last_seq, created_at, updated_at)
+    prepared(
+      this.#db,
+      `INSERT INTO chats (id, tenant_id, session_id, visitor_id, title, status, context, last_seq, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)`,
-      )
-      .run(
-        record.id,
-        record.tenant_id,
-        record.session_id,
-        record.visitor_id,
-        record.title,
-        record.status,
-        JSON.stringify(record.context),
-        time,
-        time,
-      );
+    ).run(
+      record.id,
+      record.tenant_id,
+      record.session_id,
+      record.visitor_id,
+      record.title,
+      record.status,
+      JSON.stringify(record.context),
+      time,
+      time,
+    );
     return record;
   }
 
   async getChat(tenant_id: string, chat_id: string): Promise<ChatRecord | undefined> {
-    const row = this.#db
-      .prepare('SELECT * FROM chats WHERE id = ? AND tenant_id = ?')
-      .get(chat_id, tenant_id);
+    const row = prepared(this.#db, 'SELECT * FROM chats WHERE id = ? AND tenant_id = ?').get(
+      chat_id,
+      tenant_id,
+    );
     return row ? toChat(row) : undefined;
   }
 
@@ -202,11 +203,10 @@ export class SqliteStore extends DelegatingAccountStore implements Store {
       // Stored timestamps are all toISOString() text; a cursor must look the same to compare as text.
       parameters.push(normalizeTime(query.before.created_at), query.before.id);
     }
-    const rows = this.#db
-      .prepare(
-        `SELECT * FROM chats WHERE ${conditions.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT ?`,
-      )
-      .all(...parameters, query.limit + 1);
+    const rows = prepared(
+      this.#db,
+      `SELECT * FROM chats WHERE ${conditions.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT ?`,
+    ).all(...parameters, query.limit + 1);
     return { items: rows.slice(0, query.limit).map(toChat), has_more: rows.length > query.limit };
   }
 
@@ -258,7 +258,7 @@ export class SqliteStore extends DelegatingAccountStore implements Store {
   }
 
   #tenant(id: string): Tenant | undefined {
-    const row = this.#db.prepare('SELECT * FROM tenants WHERE id = ?').get(id);
+    const row = prepared(this.#db, 'SELECT * FROM tenants WHERE id = ?').get(id);
     return row ? toTenant(row) : undefined;
   }
 }
