@@ -15,9 +15,9 @@
  *   reply that asked for a human hands the chat over once it is written.
  */
 import type { FastifyBaseLogger } from 'fastify';
+import type { Bus } from '../bus/bus.ts';
+import { asChatEvent, type ChatEvent, chatChannel } from '../bus/chat-events.ts';
 import type { Handoff } from '../chat/handoff.ts';
-import type { Bus } from '../realtime/bus.ts';
-import { asChatEvent, type ChatEvent, chatChannel } from '../realtime/chat-events.ts';
 import type { ChatRecord, MessageRecord, MessageStatus, Store, Tenant } from '../storage/store.ts';
 import type { TenantDirectory } from '../tenancy/tenant-directory.ts';
 import { cannedResponder, refusalFor, usageDay } from './reply-guards.ts';

@@ -5,8 +5,8 @@
  * reply end once, and the `response_end` event tells every socket on the chat.
  */
 import type { FastifyBaseLogger } from 'fastify';
-import type { Bus } from '../realtime/bus.ts';
-import { chatChannel } from '../realtime/chat-events.ts';
+import type { Bus } from '../bus/bus.ts';
+import { chatChannel } from '../bus/chat-events.ts';
 import type { Store } from '../storage/store.ts';
 
 export interface SweeperOptions {

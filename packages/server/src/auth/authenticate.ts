@@ -10,7 +10,7 @@
  */
 import type { FastifyRequest } from 'fastify';
 import type { Config } from '../config.ts';
-import { ApiError } from '../http/api-error.ts';
+import { ApiError } from '../errors/api-error.ts';
 import type { Store } from '../storage/store.ts';
 import { tenantOf } from '../tenancy/require-tenant.ts';
 import { type Access, accessOf, type Principal } from './access.ts';

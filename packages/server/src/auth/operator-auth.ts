@@ -9,7 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
-import { ApiError } from '../http/api-error.ts';
+import { ApiError } from '../errors/api-error.ts';
 import type { OperatorRecord } from '../storage/account-store.ts';
 import { ConflictError, type Store, type Tenant } from '../storage/store.ts';
 import { type AnnounceAccessChange, announceNowhere } from './access-changes.ts';

@@ -4,7 +4,7 @@
  * person redeems by registering. Without this, the first stranger to call register owned the
  * tenant (issue 11); in production that path is now closed (see `OPEN_REGISTRATION`).
  */
-import { ApiError } from '../http/api-error.ts';
+import { ApiError } from '../errors/api-error.ts';
 import type { OperatorRecord } from '../storage/account-store.ts';
 import type { Store } from '../storage/store.ts';
 import { checkPasswordStrength, hashPassword } from './passwords.ts';

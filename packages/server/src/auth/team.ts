@@ -4,7 +4,7 @@
  * store guarantees a tenant keeps at least one owner.
  */
 import type { OperatorRole as Role } from '@miptech/protocol';
-import { ApiError } from '../http/api-error.ts';
+import { ApiError } from '../errors/api-error.ts';
 import {
   type ApiKeyRecord,
   LastOwnerError,

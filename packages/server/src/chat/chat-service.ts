@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { type ChatContext, MAX_MESSAGE_LENGTH, type MessageRole } from '@miptech/protocol';
-import { ApiError } from '../http/api-error.ts';
+import { ApiError } from '../errors/api-error.ts';
 import type {
   ChatQuery,
   ChatRecord,

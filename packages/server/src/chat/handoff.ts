@@ -6,9 +6,9 @@
  * `status` event on the chat's channel (so every open socket learns it at once: `chat_status`).
  */
 import type { ChatStatus, OperatorRole } from '@miptech/protocol';
-import { ApiError } from '../http/api-error.ts';
-import type { Bus } from '../realtime/bus.ts';
-import { chatChannel } from '../realtime/chat-events.ts';
+import type { Bus } from '../bus/bus.ts';
+import { chatChannel } from '../bus/chat-events.ts';
+import { ApiError } from '../errors/api-error.ts';
 import type { ChatRecord, Store } from '../storage/store.ts';
 import type { ChatService } from './chat-service.ts';
 

@@ -6,7 +6,7 @@
 import { ERROR_CODES, type ErrorBody, type ErrorCode, type FieldError } from '@miptech/protocol';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { ApiError } from './api-error.ts';
+import { ApiError } from '../errors/api-error.ts';
 
 /** Fastify's own request errors, by their code. */
 const FASTIFY_CODES: Record<string, ErrorCode> = {

@@ -5,7 +5,7 @@
  * nesting is refused too: it is never legitimate here, and walking it could exhaust the stack.
  */
 import type { FastifyRequest } from 'fastify';
-import { ApiError } from './api-error.ts';
+import { ApiError } from '../errors/api-error.ts';
 
 /** Deepest nesting of objects and arrays accepted in a body. */
 export const MAX_DEPTH = 32;

@@ -3,8 +3,8 @@
  * the hub fans each event out to the local subscriptions. When the bus recovers from an outage,
  * every subscription re-reads what it may have missed from the database.
  */
-import type { Bus, BusEvent } from './bus.ts';
-import { asChatEvent } from './chat-events.ts';
+import type { Bus, BusEvent } from '../bus/bus.ts';
+import { asChatEvent } from '../bus/chat-events.ts';
 import type { ChatSubscription } from './chat-subscription.ts';
 
 export class ChannelHub {

@@ -4,8 +4,8 @@
  */
 import type { ServerFrame } from '@miptech/protocol';
 import { describe, expect, it } from 'vitest';
+import type { ChatEvent } from '../bus/chat-events.ts';
 import type { MessageRecord, Store } from '../storage/store.ts';
-import type { ChatEvent } from './chat-events.ts';
 import { ChatSubscription } from './chat-subscription.ts';
 
 const message = (seq: number, role: MessageRecord['role'] = 'user', content = `m${seq}`): MessageRecord => ({

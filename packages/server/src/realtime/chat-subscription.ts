@@ -15,8 +15,8 @@
  * no promise per event per subscriber: only a step that reads the database waits asynchronously.
  */
 import type { ServerFrame } from '@miptech/protocol';
+import type { ChatEvent } from '../bus/chat-events.ts';
 import type { MessageRecord, Store } from '../storage/store.ts';
-import type { ChatEvent } from './chat-events.ts';
 
 /** More missed messages than this are not replayed: the client gets a snapshot instead. */
 export const MAX_REPLAY = 1000;

@@ -13,12 +13,12 @@ import {
 } from '@miptech/protocol';
 import type { FastifyBaseLogger } from 'fastify';
 import type { WebSocket } from 'ws';
+import { chatChannel } from '../bus/chat-events.ts';
 import type { ChatService } from '../chat/chat-service.ts';
-import { ApiError } from '../http/api-error.ts';
+import { ApiError } from '../errors/api-error.ts';
 import { assertStorable } from '../http/input-guard.ts';
 import type { Store, Tenant } from '../storage/store.ts';
 import type { ChannelHub } from './channel-hub.ts';
-import { chatChannel } from './chat-events.ts';
 import { ChatSubscription } from './chat-subscription.ts';
 import { hasExpired, type SocketPrincipal } from './socket-auth.ts';
 

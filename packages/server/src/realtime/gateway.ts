@@ -15,7 +15,7 @@ import type { WebSocket } from 'ws';
 import type { TokenService } from '../auth/tokens.ts';
 import type { ChatService } from '../chat/chat-service.ts';
 import type { Config } from '../config.ts';
-import { ApiError } from '../http/api-error.ts';
+import { ApiError } from '../errors/api-error.ts';
 import type { SocketCounters } from '../http/rate-limits.ts';
 import type { Store } from '../storage/store.ts';
 import { isOriginAllowed } from '../tenancy/cors-policy.ts';

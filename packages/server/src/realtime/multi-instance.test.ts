@@ -10,13 +10,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type Platform } from '../app.ts';
 import { ScriptedResponder } from '../assistant/scripted-responder.ts';
+import { chatChannel } from '../bus/chat-events.ts';
 import { loadConfig } from '../config.ts';
 import { PostgresStore } from '../storage/postgres/postgres-store.ts';
 import { freePort, killRedis, REDIS_SERVER, startRedis } from '../testing/redis-server.ts';
 import { dropSchema, findTestPostgres, uniqueSchema } from '../testing/services.ts';
 import { DEMO, GENEROUS_LIMITS, TEST_JWT_SECRET } from '../testing/test-app.ts';
 import { type Frame, TestSocket } from '../testing/test-socket.ts';
-import { chatChannel } from './chat-events.ts';
 
 const TENANT = 'miptech-company';
 

@@ -13,8 +13,8 @@
  */
 import { CLOSE_CODES } from '@miptech/protocol';
 import type { AccessChange, AnnounceAccessChange } from '../auth/access-changes.ts';
+import type { Bus, BusEvent } from '../bus/bus.ts';
 import type { Store } from '../storage/store.ts';
-import type { Bus, BusEvent } from './bus.ts';
 import { type OperatorStanding, operatorStanding, type SocketPrincipal } from './socket-auth.ts';
 
 /** The bus channel of access changes; one for the platform, since changes are rare. */

@@ -1,6 +1,6 @@
 /** The hook that guards every tenant route: the request must name an existing, enabled tenant. */
 import type { FastifyRequest } from 'fastify';
-import { ApiError } from '../http/api-error.ts';
+import { ApiError } from '../errors/api-error.ts';
 import type { Tenant } from '../storage/store.ts';
 import type { TenantDirectory } from './tenant-directory.ts';
 import { tenantIdOf } from './tenant-id.ts';

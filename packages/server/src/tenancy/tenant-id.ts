@@ -3,7 +3,7 @@
  */
 import { TENANT_HEADERS, TENANT_ID_PATTERN } from '@miptech/protocol';
 import type { FastifyRequest } from 'fastify';
-import { ApiError } from '../http/api-error.ts';
+import { ApiError } from '../errors/api-error.ts';
 
 /** True when `value` is a well-formed tenant slug. */
 export const isTenantId = (value: string): boolean => TENANT_ID_PATTERN.test(value);

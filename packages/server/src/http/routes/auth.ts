@@ -23,9 +23,9 @@ import { ANY_ROLE, MANAGERS, operatorOf } from '../../auth/access.ts';
 import { type OperatorAuth, publicOperator, type TokenPair } from '../../auth/operator-auth.ts';
 import type { Team } from '../../auth/team.ts';
 import { REFRESH_TOKEN_TTL_SECONDS, type TokenService } from '../../auth/tokens.ts';
+import { ApiError } from '../../errors/api-error.ts';
 import { tenantOf } from '../../tenancy/require-tenant.ts';
 import { assertSameTenant } from '../../tenancy/tenant-id.ts';
-import { ApiError } from '../api-error.ts';
 import type { Limiters } from '../rate-limits.ts';
 import { errorResponses } from '../schemas.ts';
 

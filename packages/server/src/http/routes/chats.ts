@@ -25,10 +25,10 @@ import { visitorIdOf } from '../../auth/access.ts';
 import type { TokenService } from '../../auth/tokens.ts';
 import type { ChatService } from '../../chat/chat-service.ts';
 import type { Config } from '../../config.ts';
+import { ApiError } from '../../errors/api-error.ts';
 import type { ChatRecord, MessageSlice } from '../../storage/store.ts';
 import { tenantOf } from '../../tenancy/require-tenant.ts';
 import { assertSameTenant } from '../../tenancy/tenant-id.ts';
-import { ApiError } from '../api-error.ts';
 import type { Limiters } from '../rate-limits.ts';
 import { errorResponses } from '../schemas.ts';
 

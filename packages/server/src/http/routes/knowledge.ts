@@ -8,12 +8,12 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ANY_ROLE, MANAGERS } from '../../auth/access.ts';
+import { ApiError } from '../../errors/api-error.ts';
 import { DocumentTooComplexError } from '../../knowledge/document-limits.ts';
 import { EmptyDocumentError, type prepareDocument } from '../../knowledge/prepare-document.ts';
 import { prepareDocumentOffThread } from '../../knowledge/prepare-off-thread.ts';
 import type { KnowledgeStore } from '../../storage/knowledge-store.ts';
 import { tenantOf } from '../../tenancy/require-tenant.ts';
-import { ApiError } from '../api-error.ts';
 import { errorResponses } from '../schemas.ts';
 
 const DocumentParams = z.object({ document_id: z.string().max(128) });

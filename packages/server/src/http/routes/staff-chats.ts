@@ -8,8 +8,8 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ANY_ROLE } from '../../auth/access.ts';
 import type { ChatService } from '../../chat/chat-service.ts';
+import { ApiError } from '../../errors/api-error.ts';
 import { tenantOf } from '../../tenancy/require-tenant.ts';
-import { ApiError } from '../api-error.ts';
 import { errorResponses } from '../schemas.ts';
 import { toWireChat, toWirePage } from './chats.ts';
 

@@ -13,11 +13,11 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { effectiveLlm, resolvedBaseUrl } from '../../assistant/llm-model.ts';
 import { ANY_ROLE, MANAGERS } from '../../auth/access.ts';
 import type { LlmConfig } from '../../config.ts';
+import { ApiError } from '../../errors/api-error.ts';
 import { type OutboundPolicy, OutboundRefusedError } from '../../outbound/outbound-policy.ts';
 import type { Store, Tenant } from '../../storage/store.ts';
 import { tenantOf } from '../../tenancy/require-tenant.ts';
 import type { TenantDirectory } from '../../tenancy/tenant-directory.ts';
-import { ApiError } from '../api-error.ts';
 import { errorResponses } from '../schemas.ts';
 
 export async function tenantSettingsRoutes(

@@ -1,4 +1,10 @@
-/** The error type routes throw; the error handler turns it into the registry's body and status. */
+/**
+ * An error with a code of the protocol's registry (`ERROR_CODES`): what the rules of the domain
+ * throw (a chat not found, a chat another operator took over, a tenant mismatch), whoever asked.
+ * It lives below the domain, not in `http/`, because it knows nothing of HTTP beyond the status
+ * the registry assigns: the HTTP error handler turns it into `{detail, code, request_id}`, and
+ * the WebSocket gateway into an `error` frame.
+ */
 import { ERROR_CODES, type ErrorCode, type FieldError } from '@miptech/protocol';
 
 export class ApiError extends Error {
