@@ -23,6 +23,9 @@ export default defineConfig({
           globalSetup: ['e2e/global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
+          // A page waited for by `expect.poll` may take seconds on a loaded two-core machine (node
+          // suites and several Chromium pages share it): wait up to 10 s instead of Vitest's 1 s.
+          expect: { poll: { timeout: 10_000, interval: 50 } },
         },
       },
     ],
