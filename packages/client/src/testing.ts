@@ -12,6 +12,8 @@ export interface ListeningPlatform extends TestPlatform {
   dropSockets(): number;
   /** WebSocket handshakes the server has seen so far. */
   handshakes(): number;
+  /** WebSockets open on the server's side right now. */
+  openSockets(): number;
 }
 
 export async function startPlatform(options: TestAppOptions = {}): Promise<ListeningPlatform> {
@@ -34,6 +36,7 @@ export async function startPlatform(options: TestAppOptions = {}): Promise<Liste
     ...platform,
     baseUrl: `http://127.0.0.1:${address.port}`,
     handshakes: () => handshakes,
+    openSockets: () => upgraded.size,
     dropSockets() {
       const count = upgraded.size;
       for (const socket of upgraded) socket.destroy();

@@ -2,29 +2,16 @@
  * Test helpers for this package's suites (not exported): a real platform that also counts the
  * sockets open on its side, the controller options the tests share, and fetches that count or fail.
  */
-import type { Duplex } from 'node:stream';
 import { type ChatControllerOptions, memoryStorage, SessionStore } from '@miptech/client';
-import { type ListeningPlatform, startPlatform } from '../../client/src/testing.ts';
-import type { TestAppOptions } from '../../server/src/testing/test-app.ts';
+import { type ListeningPlatform, startPlatform, until } from '../../client/src/testing.ts';
 
-export { until } from '../../client/src/testing.ts';
+export { until };
 
 export const TENANT = 'miptech-company';
 
-export interface ReactTestPlatform extends ListeningPlatform {
-  /** WebSockets open on the server's side right now. */
-  openSockets(): number;
-}
-
-export async function startReactPlatform(options: TestAppOptions = {}): Promise<ReactTestPlatform> {
-  const platform = await startPlatform(options);
-  const open = new Set<Duplex>();
-  platform.app.server.on('upgrade', (_request, socket: Duplex) => {
-    open.add(socket);
-    socket.once('close', () => open.delete(socket));
-  });
-  return { ...platform, openSockets: () => open.size };
-}
+/** A real platform on a port, which counts the sockets open on its side (`openSockets()`). */
+export type ReactTestPlatform = ListeningPlatform;
+export const startReactPlatform = startPlatform;
 
 /** Options for a controller on `platform`, with a session of its own and quick reconnects. */
 export function controllerOptions(
