@@ -115,5 +115,9 @@ export function notFoundHandler(request: FastifyRequest, reply: FastifyReply): v
     code: 'route_not_found',
     request_id: request.id,
   };
+  // A WebSocket upgrade to a path without a gateway: the socket belongs to the upgrade, which no
+  // one will take, not to Node's HTTP server, so it stayed open after the 404 and `close()` waited
+  // for it. End it once the answer is written.
+  if (request.headers.upgrade) reply.raw.once('finish', () => request.raw.socket?.destroy());
   void reply.status(404).send(body);
 }

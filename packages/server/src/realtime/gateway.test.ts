@@ -92,6 +92,27 @@ describe('WebSocket gateway', () => {
     for (const socket of [firstTab, secondTab, joiner]) socket.close();
   });
 
+  it('answers an upgrade to a path without a gateway with 404, and closes that connection', async () => {
+    const own = await createTestApp();
+    try {
+      await own.app.listen({ port: 0, host: '127.0.0.1' });
+      const { port } = own.app.server.address() as { port: number };
+      const connections = () =>
+        new Promise<number>((resolve, reject) =>
+          own.app.server.getConnections((error, count) => (error ? reject(error) : resolve(count))),
+        );
+      const socket = new TestSocket(`ws://127.0.0.1:${port}/api/v1/nowhere/ws`);
+      const status = await new Promise<number>((resolve) =>
+        socket.socket.once('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0)),
+      );
+      expect(status).toBe(404);
+      // The socket was left open, so the server's close() waited for it.
+      await expect.poll(connections).toBe(0);
+    } finally {
+      await own.close();
+    }
+  });
+
   it('refuses an unknown tenant with a close code and a reason', async () => {
     const socket = new TestSocket(`${base}/api/v1/ws?tenant_id=nobody-here`);
     expect(await socket.closed).toMatchObject({ code: 4404, reason: expect.stringContaining('nobody-here') });
