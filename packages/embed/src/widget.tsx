@@ -4,11 +4,18 @@
  */
 import { ChatController } from '@miptech/client';
 import { render } from 'preact';
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { ChatWidget } from '../../react/src/widget/chat-widget.tsx';
 import type { EmbedOptions, MountedWidget, WidgetBridge } from './embed-options.ts';
 
+/**
+ * What the loader's commands change, kept outside the component: the state survives a `reset()`
+ * (which mounts a new component), and a command that arrives before the new component has run
+ * its effects still takes (Preact runs effects after paint).
+ */
 interface Handle {
+  open: boolean;
+  locale: string | undefined;
   setOpen?: (open: boolean) => void;
   setLocale?: (locale: string) => void;
 }
@@ -24,12 +31,11 @@ function EmbeddedWidget({
   bridge: WidgetBridge;
   handle: Handle;
 }) {
-  const [open, setOpen] = useState(options.defaultOpen === true);
-  const [locale, setLocale] = useState(options.locale);
-  useEffect(() => {
-    handle.setOpen = setOpen;
-    handle.setLocale = setLocale;
-  }, [handle]);
+  const [open, setOpen] = useState(handle.open);
+  const [locale, setLocale] = useState(handle.locale);
+  // Assigned while rendering, not in an effect: a command right after mounting must reach us.
+  handle.setOpen = setOpen;
+  handle.setLocale = setLocale;
   const { tenantId: _tenant, baseUrl: _base, defaultOpen: _default, ...props } = options;
   return (
     <ChatWidget
@@ -38,6 +44,7 @@ function EmbeddedWidget({
       controller={controller}
       open={open}
       onOpenChange={(next) => {
+        handle.open = next;
         setOpen(next);
         bridge.emit(next ? 'open' : 'close');
       }}
@@ -49,7 +56,7 @@ function EmbeddedWidget({
 
 export function mount(options: EmbedOptions, bridge: WidgetBridge): MountedWidget {
   const container = document.createElement('div');
-  const handle: Handle = {};
+  const handle: Handle = { open: options.defaultOpen === true, locale: options.locale };
   let controller = new ChatController({ baseUrl: options.baseUrl, tenantId: options.tenantId });
   const draw = () =>
     render(
@@ -59,11 +66,15 @@ export function mount(options: EmbedOptions, bridge: WidgetBridge): MountedWidge
   draw();
   return {
     setOpen: (open) => {
+      handle.open = open;
       handle.setOpen?.(open);
       bridge.emit(open ? 'open' : 'close');
     },
     identify: (visitor) => controller.identify(visitor),
-    setLocale: (locale) => handle.setLocale?.(locale),
+    setLocale: (locale) => {
+      handle.locale = locale;
+      handle.setLocale?.(locale);
+    },
     reset: () => {
       controller.disconnect();
       controller.session.clear();
