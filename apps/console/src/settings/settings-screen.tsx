@@ -42,7 +42,10 @@ export function SettingsScreen() {
           body: { name, allowed_origins: allowed, greeting },
         }),
       );
-      setStatus({ kind: 'done', text: 'Saved. Widgets pick the changes up within a few seconds.' });
+      setStatus({
+        kind: 'done',
+        text: 'Saved. Allowed origins apply within a few seconds. The widget does not read the greeting from here yet: set it on its script tag (data-greeting).',
+      });
     } catch (caught) {
       setStatus({ kind: 'error', text: caught instanceof Error ? caught.message : String(caught) });
     }
