@@ -1,5 +1,5 @@
 /**
- * `npm run eval [-- --corpus <name>=<path>] [-- --set <name>]`: how well the built-in responder
+ * `npm run eval [-- --corpus <name>=<path>] [-- --set <name>] [-- --dump <prefix>] [-- --no-held-out]`: how well the built-in responder
  * answers, with no model, on
  *
  * - the demo tenant's knowledge (`demo-questions.json`, written by the same hands as the
@@ -10,7 +10,7 @@
  * Prints the misses and one summary table (measures in `score.ts`). Exits non-zero only when it
  * crashes: scores are for reading.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ensureDemoKnowledge } from '../packages/server/src/knowledge/demo-knowledge.ts';
@@ -33,6 +33,8 @@ async function main(): Promise<void> {
       corpus: { type: 'string', multiple: true },
       set: { type: 'string', multiple: true },
       quiet: { type: 'boolean' },
+      dump: { type: 'string' },
+      'no-held-out': { type: 'boolean' },
     },
   });
   const roots = new Map(CORPORA.map((spec) => [spec.name, defaultRoot(spec)]));
@@ -95,7 +97,8 @@ async function main(): Promise<void> {
         }
       }
       console.log(`\n${spec.name}: ${ingested} of ${files.length} documents from ${root}`);
-      for (const split of ['questions', 'held-out']) {
+      const splits = values['no-held-out'] ? ['questions'] : ['questions', 'held-out'];
+      for (const split of splits) {
         const questions = JSON.parse(
           await readFile(join(import.meta.dirname, 'sets', spec.name, `${split}.json`), 'utf8'),
         ) as EvalQuestion[];
@@ -105,7 +108,13 @@ async function main(): Promise<void> {
         }));
         const outcomes = await run(store, tenant, prefixed);
         const label = `${spec.name} ${split === 'questions' ? 'tuning' : 'HELD-OUT'}`;
-        if (!values.quiet) printMisses(label, outcomes);
+        // The held-out split is scored, never read question by question: its misses would invite
+        // tuning on it. `--dump` writes the tuning split's outcomes for study.
+        if (split === 'questions') {
+          if (!values.quiet) printMisses(label, outcomes);
+          if (values.dump)
+            await writeFile(`${values.dump}.${spec.name}.json`, JSON.stringify(outcomes, null, 2));
+        }
         summary[label] = summaryRow(score(outcomes));
       }
     }

@@ -5,12 +5,13 @@
  */
 import type { Source } from '@miptech/protocol';
 import type { PassageHit } from '../storage/knowledge-store.ts';
+import { holdsKind, unitHoldsKind } from './fact-kinds.ts';
 import {
-  CONTEXT_WEIGHT,
   type Coverage,
   headingPrecision,
   type QuestionTerms,
   termCoverage,
+  totalWeight,
   unitRelevance,
 } from './question-terms.ts';
 
@@ -48,6 +49,27 @@ const UNIT_SHARE_OF_BEST = 0.6;
 const REFERS_BACK = /^(since then|then|this|that|these|those|it|its|they|their|he|she|there)\b/i;
 /** How the Markdown parser writes list items in a passage's text. */
 const LIST_MARKER = /^(?:[-*•]|\d+[.)])\s+/;
+/** A numbered list item: one step of a procedure. */
+const STEP_MARKER = /^\d+[.)]\s+/;
+/**
+ * How much holding the asked kind of fact (a duration for "how long") adds to a passage's rank,
+ * and to a sentence's relevance within it: enough to settle a near tie between a passage that
+ * shares words with the question and one that also holds the answer, not to lift a passage that
+ * is about something else.
+ */
+const KIND_RANK_BONUS = 0.08;
+const KIND_UNIT_BONUS = 0.75;
+/** How close to the best a passage that holds the asked kind of fact must be to go first. */
+const KIND_PREFERENCE_RATIO = 0.85;
+/** A table row as the Markdown parser writes it ("Standard | 50 requests per second"). */
+const TABLE_ROW = /\S \| \S|^\| | \|$/;
+/**
+ * A line of program text from a code block: a brace, bracket or statement end at its edge, an
+ * assignment or arrow, or a keyword of the languages docs show. A short command ("npm ls") reads
+ * like a sentence's object and stays quotable.
+ */
+const CODE_LINE =
+  /^[{}[\]()<]|[{[(,;]$|^[}\])]|=>|\b(?:const|let|var|await|import|export|function|return)\s|^["'\w-]+":\s|^\$ |^#!|<\/?[a-z][\w-]*[^>]*>$/i;
 
 /** An answer quoted from the knowledge base. */
 export interface Answer {
@@ -76,7 +98,7 @@ export interface Candidate {
  * @param lists the retriever's hits for each of `question.queries`, in the same order.
  */
 export function composeAnswer(lists: PassageHit[][], question: QuestionTerms): Answer | undefined {
-  const candidates = rankCandidates(lists, question).filter(answers);
+  const candidates = preferAskedKind(rankCandidates(lists, question).filter(answers), question);
   const best = candidates[0];
   if (!best) return undefined;
 
@@ -136,7 +158,7 @@ export function rankCandidates(lists: PassageHit[][], question: QuestionTerms): 
       if (score >= (relative.get(hit.id)?.score ?? -1)) relative.set(hit.id, { hit, score });
     }
   }
-  const termCount = question.current.length + CONTEXT_WEIGHT * question.context.length || 1;
+  const termCount = totalWeight(question) || 1;
   return [...relative.values()]
     .map(({ hit, score }) => {
       const coverage = termCoverage(question, passageText(hit));
@@ -144,18 +166,38 @@ export function rankCandidates(lists: PassageHit[][], question: QuestionTerms): 
       const topic = Math.min(1, unitRelevance(question, heading) / termCount);
       const focus = Math.min(
         1,
-        Math.max(0, ...splitUnits(hit, question).map((unit) => unit.relevance)) / termCount,
+        Math.max(0, ...splitUnits(hit, question).map((unit) => unit.prose)) / termCount,
       );
+      const holdsAsked = question.kinds.some((kind) => holdsKind(hit.text, kind));
       // Weights sum to 1; tuned on `eval/demo-questions.json` (`npm run eval` shows the effect).
       const rank =
         0.3 * coverage.weighted +
         0.25 * focus +
         0.1 * topic +
         0.1 * headingPrecision(question, heading) +
-        0.25 * score;
+        0.25 * score +
+        (holdsAsked ? KIND_RANK_BONUS : 0);
       return { hit, coverage, topic, focus, rank };
     })
     .sort((first, second) => second.rank - first.rank);
+}
+
+/**
+ * The candidates with the best one that holds the asked kind of fact moved first, when it is
+ * nearly as relevant as the first: "how can I contact you?" is answered by the addresses, not by
+ * the sentence that says there are several ways to reach the team. Steps are left to the quote:
+ * "how can I…?" asks for a procedure only when the passage has one.
+ */
+function preferAskedKind(candidates: Candidate[], question: QuestionTerms): Candidate[] {
+  const kinds = question.kinds.filter((kind) => kind !== 'steps');
+  const best = candidates[0];
+  if (!best || kinds.length === 0 || kinds.some((kind) => holdsKind(best.hit.text, kind))) return candidates;
+  const holder = candidates.find(
+    (candidate) =>
+      candidate.rank >= best.rank * KIND_PREFERENCE_RATIO &&
+      kinds.some((kind) => holdsKind(candidate.hit.text, kind)),
+  );
+  return holder ? [holder, ...candidates.filter((candidate) => candidate !== holder)] : candidates;
 }
 
 /** Whether the passage answers the question at all (see {@link MIN_COVERAGE}, {@link MIN_FOCUS}). */
@@ -183,8 +225,17 @@ interface Unit {
   startsLine: boolean;
   /** A list item ("- An online store: …"). */
   listItem: boolean;
+  /** A numbered list item: one step of a procedure. */
+  step: boolean;
+  /**
+   * A table row, a line of code, or a label ("Request Body", "Returns"): data and program text
+   * that reads wrong in a chat bubble. Never quoted.
+   */
+  unquotable: boolean;
   /** The question's words it holds with its passage's headings, the context's counting less. */
   relevance: number;
+  /** {@link relevance} for prose and labels, 0 for table rows and code: what focus is judged on. */
+  prose: number;
   /** What it adds to its headings: what tells apart the items of a list under "Price ranges". */
   added: number;
 }
@@ -196,27 +247,37 @@ interface Unit {
  */
 function quotePassage(hit: PassageHit, question: QuestionTerms, budget: number, first: boolean): string {
   const units = splitUnits(hit, question);
-  const top = Math.max(...units.map((unit) => unit.relevance), 0);
-  const topAdded = Math.max(...units.map((unit) => unit.added), 0);
+  const quotable = units.filter((unit) => !unit.unquotable);
+  const top = Math.max(...quotable.map((unit) => unit.relevance), 0);
+  const topAdded = Math.max(...quotable.map((unit) => unit.added), 0);
   if (top === 0 && !first) return '';
   const chosen = new Set<number>();
   let length = 0;
   const take = (index: number): boolean => {
     const unit = units[index];
-    if (!unit || chosen.has(index) || length + unit.text.length + 1 > budget) return false;
+    if (!unit || unit.unquotable || chosen.has(index) || length + unit.text.length + 1 > budget) return false;
     chosen.add(index);
     length += unit.text.length + 1;
     return true;
   };
+  // A procedure asked for ("how do I…?") is quoted whole, in order: step 3 alone helps no one.
+  const steps = question.kinds.includes('steps') ? bestStepRun(units) : undefined;
+  if (steps) {
+    if (units[steps.start - 1]?.text.endsWith(':')) take(steps.start - 1);
+    for (let index = steps.start; index <= steps.end && take(index); index++);
+  }
   // Best units first, so a tight budget keeps the most relevant ones.
   const order = units
     .map((unit, index) => ({ unit, index }))
     .filter(
       ({ unit }) =>
-        top > 0 && unit.relevance >= top * UNIT_SHARE_OF_BEST && unit.added >= topAdded * UNIT_SHARE_OF_BEST,
+        top > 0 &&
+        !unit.unquotable &&
+        unit.relevance >= top * UNIT_SHARE_OF_BEST &&
+        unit.added >= topAdded * UNIT_SHARE_OF_BEST,
     )
     .sort((a, b) => b.unit.relevance - a.unit.relevance || a.index - b.index);
-  for (const { index } of order) {
+  for (const { index } of steps ? [] : order) {
     take(index);
     // A sentence that introduces a list ("…in three ways:") is useless without the list.
     if (units[index]?.text.endsWith(':')) for (let next = index + 1; take(next); next++);
@@ -224,14 +285,20 @@ function quotePassage(hit: PassageHit, question: QuestionTerms, budget: number, 
   // Context for a short answer: the sentences after it, but never the other items of a list
   // (the price of a website says nothing about the price of an app).
   const anchor = order[0]?.index ?? -1;
-  const extend = first && !units[anchor]?.listItem;
+  const extend = first && !steps && !units[anchor]?.listItem;
   for (let next = anchor + 1; extend && length < MIN_ANSWER_CHARS && next < units.length; next++) {
     if (units[next]?.listItem || !take(next)) break;
   }
-  if (chosen.size === 0) take(0);
+  if (chosen.size === 0) units.some((_, index) => take(index));
+  if (chosen.size === 0) return '';
   // "Since then we have delivered…" needs the sentence it refers to.
   const opening = Math.min(...chosen);
   if (!units[opening]?.startsLine && REFERS_BACK.test(units[opening]?.text ?? '')) take(opening - 1);
+  // An introduction whose list did not fit ("Use this when:") promises what the reply lacks.
+  for (const index of [...chosen].sort((a, b) => b - a)) {
+    if (chosen.size === 1 || !units[index]?.text.endsWith(':') || chosen.has(index + 1)) break;
+    chosen.delete(index);
+  }
   // A lone list item reads better as a sentence than as a one-item list.
   if (chosen.size === 1) return (units[[...chosen][0] as number] as Unit).text.replace(LIST_MARKER, '');
   return [...chosen]
@@ -247,6 +314,32 @@ function quotePassage(hit: PassageHit, question: QuestionTerms, budget: number, 
 }
 
 /**
+ * The passage's most relevant run of numbered steps (with the lines that continue a step), or
+ * undefined when it has no procedure of at least two steps.
+ */
+function bestStepRun(units: Unit[]): { start: number; end: number } | undefined {
+  let best: { start: number; end: number; relevance: number } | undefined;
+  for (let index = 0; index < units.length; index++) {
+    if (!units[index]?.step) continue;
+    let end = index;
+    let relevance = 0;
+    let count = 0;
+    for (let next = index; next < units.length; next++) {
+      const unit = units[next] as Unit;
+      // A line that starts with no marker continues the step above it; a bullet or a new
+      // paragraph after the last step ends the procedure.
+      if (unit.step) count++;
+      else if (unit.listItem || (unit.startsLine && !units[next + 1]?.step)) break;
+      relevance += unit.relevance;
+      end = next;
+    }
+    if (count >= 2 && relevance > (best?.relevance ?? 0)) best = { start: index, end, relevance };
+    index = end;
+  }
+  return best && { start: best.start, end: best.end };
+}
+
+/**
  * A passage's text cut into sentences and list items, each scored against the question with the
  * passage's title and headings: an item under "Typical price ranges" answers "how much…?".
  */
@@ -257,21 +350,39 @@ function splitUnits(hit: PassageHit, question: QuestionTerms): Unit[] {
   // Passages are plain text already; stripping tag-like runs keeps a stray "<b>" out of a reply.
   const clean = hit.text.replace(/<\/?[a-z][^<>]*>/gi, ' ');
   for (const line of clean.split(/\n+/)) {
-    const sentences = line.trim().split(/(?<=[.!?])\s+(?=["“(]?[\p{Lu}\p{N}€$£])/u);
+    // A sentence ends at ".", "!" or "?" before a capital, but "1." opens a step, not a sentence.
+    const sentences = line.trim().split(/(?<=[.!?])(?<!^\d+\.)\s+(?=["“(]?[\p{Lu}\p{N}€$£])/u);
+    const data = TABLE_ROW.test(line.trim()) || CODE_LINE.test(line.trim());
     for (const [index, sentence] of sentences.entries()) {
       const trimmed = sentence.replace(/[ \t]+/g, ' ').trim();
       if (!trimmed) continue;
-      const relevance = unitRelevance(question, `${headings}\n${trimmed}`);
+      const listItem = LIST_MARKER.test(trimmed);
+      const matched = unitRelevance(question, `${headings}\n${trimmed}`);
+      // The sentence that holds the asked kind of fact ("6 to 10 weeks") outranks its neighbours.
+      const relevance =
+        matched > 0 && !data && unitHoldsKind(trimmed, question.kinds) ? matched + KIND_UNIT_BONUS : matched;
       units.push({
         text: trimmed,
         startsLine: index === 0,
-        listItem: LIST_MARKER.test(trimmed),
+        listItem,
+        step: STEP_MARKER.test(trimmed),
+        unquotable: data || (sentences.length === 1 && !listItem && isLabel(trimmed)),
         relevance,
+        prose: data ? 0 : relevance,
         added: relevance - headingRelevance,
       });
     }
   }
   return units;
+}
+
+/**
+ * A line that names what follows rather than saying something: short, with no sentence's end
+ * ("Request Body", "Skip Admin User/Role", "Default: latest").
+ */
+function isLabel(line: string): boolean {
+  const words = line.match(/[\p{L}\p{N}]+/gu)?.length ?? 0;
+  return words <= 4 && !/[.!?…]["')]?$/.test(line) && !line.endsWith(':');
 }
 
 /** At most `maxChars`, cut at a word, with an ellipsis. */

@@ -62,6 +62,29 @@ describe('termCoverage', () => {
   });
 });
 
+describe('term rarity', () => {
+  // In a package manager's docs "package" is everywhere and "deprecate" on one page.
+  const rarity = (word: string) => ({ mark: 1.2, package: 0.2, version: 0.4, deprecated: 3 })[word];
+
+  it("weighs the question's words by rarity, averaging 1, and an unknown word as the rarest", () => {
+    const question = analyzeQuestion('mark a package version deprecated zorblax', undefined, [], rarity);
+    const weights = Object.fromEntries(question.current.map((term) => [term.word, term.weight]));
+    expect(Object.values(weights).reduce((sum, weight) => sum + weight, 0)).toBeCloseTo(5);
+    expect(weights.deprecated).toBeGreaterThan(weights.mark as number);
+    expect(weights.mark).toBeGreaterThan(weights.package as number);
+    expect(weights.zorblax).toBe(weights.deprecated);
+  });
+
+  it('ranks by the rare words a passage holds, and gates on the share of words', () => {
+    const question = analyzeQuestion('mark a package version deprecated', undefined, [], rarity);
+    const rare = termCoverage(question, 'Deprecated versions show a warning.');
+    const common = termCoverage(question, 'Every package has a version and a mark.');
+    expect(rare.weighted).toBeGreaterThan(common.weighted);
+    expect(rare.current).toBe(0.5);
+    expect(common.current).toBe(0.75);
+  });
+});
+
 describe('headingPrecision', () => {
   it('is the share of the heading the question asks about', () => {
     const question = analyzeQuestion('What are your prices?', undefined, []);

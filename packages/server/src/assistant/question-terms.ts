@@ -7,13 +7,25 @@
  * contact page, and nothing else).
  */
 import { searchTerms } from '../storage/search-terms.ts';
+import { askedKinds, type FactKind } from './fact-kinds.ts';
 
 /** One content word (or name) of a question, with every form a passage may use for it. */
 interface Term {
   word: string;
   /** Each way a passage may say it: a list of stems that must all be there (several for a name). */
   forms: string[][];
+  /**
+   * How much it says about which passage answers, from its rarity in the tenant's knowledge:
+   * "deprecate" more than "package" in a package manager's docs. The question's weights average 1.
+   */
+  weight: number;
 }
+
+/**
+ * How rare a word is in the tenant's knowledge (an inverse document frequency), or undefined
+ * when unknown; {@link analyzeQuestion} weighs the question's words by it.
+ */
+export type Rarity = (word: string) => number | undefined;
 
 /** A question reduced to what retrieval and relevance need. */
 export interface QuestionTerms {
@@ -29,6 +41,8 @@ export interface QuestionTerms {
   context: Term[];
   /** Words that are not content words here: chat filler and the tenant's name. */
   ignored: Set<string>;
+  /** The kinds of fact the question asks for ("how long" → a duration). */
+  kinds: FactKind[];
 }
 
 /** How much a word of the previous question counts next to one of the question itself. */
@@ -154,6 +168,7 @@ export function analyzeQuestion(
   message: string,
   previous: string | undefined,
   names: string[],
+  rarity?: Rarity,
 ): QuestionTerms {
   const ignored = new Set([...CHAT_WORDS, ...names.flatMap((name) => searchTerms(name))]);
   const termsOf = (text: string): Term[] => {
@@ -164,8 +179,9 @@ export function analyzeQuestion(
       ...words.map((word) => ({
         word,
         forms: (SYNONYMS.get(stem(word)) ?? [stem(word)]).map((form) => [form]),
+        weight: 1,
       })),
-      ...compounds.map((parts) => ({ word: parts.join(' '), forms: [parts.map(stem)] })),
+      ...compounds.map((parts) => ({ word: parts.join(' '), forms: [parts.map(stem)], weight: 1 })),
     ];
   };
   // "What's 2+2?" shares only numbers with a page of prices: numbers count beside words, not alone.
@@ -183,12 +199,33 @@ export function analyzeQuestion(
   const context = leans
     ? termsOf(previous).filter((term) => !current.some((own) => own.word === term.word))
     : [];
+  if (rarity) weighByRarity(current, rarity);
+  if (rarity) weighByRarity(context, rarity);
   const synonyms = current.flatMap((term) => synonymWords(term.word));
   const asked = leans ? `${message} ${previous}` : message;
   const queries = synonyms.length
     ? [asked, [message, ...synonyms, ...(leans ? [previous] : [])].join(' ')]
     : [asked];
-  return { queries, current, context, ignored };
+  return { queries, current, context, ignored, kinds: askedKinds(message) };
+}
+
+/**
+ * Sets each term's weight to its rarity, scaled so the terms' weights average 1. A word the
+ * knowledge never uses gets the rarest known word's weight: its absence from a passage matters
+ * as much as any. A name (several words) counts as its rarest word.
+ */
+function weighByRarity(terms: Term[], rarity: Rarity): void {
+  const raw = terms.map((term) => {
+    const values = term.word.split(' ').map((part) => rarity(part));
+    return values.every((value) => value === undefined) ? undefined : Math.max(...values.map((v) => v ?? 0));
+  });
+  const known = raw.filter((value): value is number => value !== undefined);
+  if (known.length === 0) return;
+  const rarest = Math.max(...known);
+  const weights = raw.map((value) => value ?? rarest);
+  const mean = weights.reduce((sum, value) => sum + value, 0) / weights.length;
+  if (mean <= 0) return;
+  for (const [index, term] of terms.entries()) term.weight = (weights[index] as number) / mean;
 }
 
 /**
@@ -214,7 +251,7 @@ export function synonymWords(word: string): string[] {
 
 /** What part of a question a passage or sentence covers. */
 export interface Coverage {
-  /** The share of the question's own terms it contains: whether there is an answer at all. */
+  /** The share of the question's own terms it contains, by weight: whether there is an answer at all. */
   current: number;
   /** How many of the question's own terms it contains. */
   matched: number;
@@ -225,10 +262,11 @@ export interface Coverage {
 /** How much of the question `text` contains. */
 export function termCoverage(question: QuestionTerms, text: string): Coverage {
   const stems = stemsOf(text);
-  const matched = countCovered(question.current, stems);
-  const context = countCovered(question.context, stems);
-  const weightedTotal = question.current.length + CONTEXT_WEIGHT * question.context.length;
-  const weighted = weightedTotal === 0 ? 0 : (matched + CONTEXT_WEIGHT * context) / weightedTotal;
+  const matched = question.current.filter((term) => covers(term, stems)).length;
+  const own = weightCovered(question.current, stems);
+  const context = weightCovered(question.context, stems);
+  const weightedTotal = totalWeight(question);
+  const weighted = weightedTotal === 0 ? 0 : (own + CONTEXT_WEIGHT * context) / weightedTotal;
   // A follow-up with no words of its own ("and that?") is judged by the question it follows.
   const current = question.current.length > 0 ? matched / question.current.length : weighted;
   return { current, matched, weighted };
@@ -237,7 +275,7 @@ export function termCoverage(question: QuestionTerms, text: string): Coverage {
 /** How many of the question's words one sentence contains, the context's counting less. */
 export function unitRelevance(question: QuestionTerms, text: string): number {
   const stems = stemsOf(text);
-  return countCovered(question.current, stems) + CONTEXT_WEIGHT * countCovered(question.context, stems);
+  return weightCovered(question.current, stems) + CONTEXT_WEIGHT * weightCovered(question.context, stems);
 }
 
 /**
@@ -251,8 +289,21 @@ export function headingPrecision(question: QuestionTerms, heading: string): numb
   return words.filter((word) => asked.has(stem(word))).length / words.length;
 }
 
-function countCovered(terms: Term[], stems: Set<string>): number {
-  return terms.filter((term) => term.forms.some((form) => form.every((part) => stems.has(part)))).length;
+/** The question's whole weight, the context's counting less: what relevance is a share of. */
+export function totalWeight(question: QuestionTerms): number {
+  return sumWeights(question.current) + CONTEXT_WEIGHT * sumWeights(question.context);
+}
+
+function sumWeights(terms: Term[]): number {
+  return terms.reduce((sum, term) => sum + term.weight, 0);
+}
+
+function covers(term: Term, stems: Set<string>): boolean {
+  return term.forms.some((form) => form.every((part) => stems.has(part)));
+}
+
+function weightCovered(terms: Term[], stems: Set<string>): number {
+  return terms.reduce((sum, term) => sum + (covers(term, stems) ? term.weight : 0), 0);
 }
 
 function stemsOf(text: string): Set<string> {

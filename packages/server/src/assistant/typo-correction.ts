@@ -9,7 +9,7 @@
  */
 import type { Retriever, VocabularyTerm } from '../storage/knowledge-store.ts';
 import { searchTerms } from '../storage/search-terms.ts';
-import { stem } from './question-terms.ts';
+import { type Rarity, stem } from './question-terms.ts';
 
 /** The most words of a tenant's vocabulary held in memory. */
 export const MAX_VOCABULARY = 20_000;
@@ -24,6 +24,24 @@ const MAX_CORRECTIONS = 3;
 export interface Vocabulary {
   passages: Map<string, number>;
   byLength: Map<number, string[]>;
+}
+
+/**
+ * How rare each word is in a vocabulary: ln(1 + most / passages), where `most` is the count of
+ * the commonest word (a stand-in for the number of passages, which the vocabulary does not hold).
+ * The word is looked up as written, then in its plural-less and stemmed forms, since the index
+ * keeps its own stems.
+ */
+export function rarityIn(vocabulary: Vocabulary): Rarity {
+  const most = Math.max(1, ...vocabulary.passages.values());
+  return (word) => {
+    const lower = word.toLowerCase();
+    for (const form of [lower, lower.replace(/e?s$/, ''), stem(lower)]) {
+      const count = vocabulary.passages.get(form);
+      if (count !== undefined) return Math.sqrt(Math.log(1 + most / count));
+    }
+    return undefined;
+  };
 }
 
 export function buildVocabulary(terms: VocabularyTerm[]): Vocabulary {
