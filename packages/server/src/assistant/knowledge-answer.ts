@@ -59,6 +59,11 @@ const STEP_MARKER = /^\d+[.)]\s+/;
  */
 const KIND_RANK_BONUS = 0.08;
 const KIND_UNIT_BONUS = 0.75;
+/**
+ * How much the document's title holding the question's (rare) words adds: a page titled
+ * "npm-deprecate" is about deprecating, whatever other pages say about deprecated things.
+ */
+const TITLE_WEIGHT = 0.1;
 /** How close to the best a passage that holds the asked kind of fact must be to go first. */
 const KIND_PREFERENCE_RATIO = 0.85;
 /** A table row as the Markdown parser writes it ("Standard | 50 requests per second"). */
@@ -176,6 +181,7 @@ export function rankCandidates(lists: PassageHit[][], question: QuestionTerms): 
         0.1 * topic +
         0.1 * headingPrecision(question, heading) +
         0.25 * score +
+        TITLE_WEIGHT * Math.min(1, unitRelevance(question, hit.title) / termCount) +
         (holdsAsked ? KIND_RANK_BONUS : 0);
       return { hit, coverage, topic, focus, rank };
     })

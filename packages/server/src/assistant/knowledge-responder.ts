@@ -16,7 +16,7 @@ import { unknownName } from './name-check.ts';
 import { analyzeQuestion, synonymWords } from './question-terms.ts';
 import { relatedPages } from './related-pages.ts';
 import type { Responder, ResponderInput, ResponderPart } from './responder.ts';
-import { rarityIn, TypoCorrector } from './typo-correction.ts';
+import { joinedWords, rarityIn, TypoCorrector } from './typo-correction.ts';
 
 /** Options for {@link KnowledgeResponder}. */
 export interface KnowledgeResponderOptions {
@@ -114,7 +114,9 @@ export class KnowledgeResponder implements Responder {
     const corrected = await this.#typos.correct(input.tenant_id, input.message.content);
     const vocabulary = await this.#typos.vocabulary(input.tenant_id);
     const rarity = vocabulary && rarityIn(vocabulary);
-    const question = analyzeQuestion(corrected.text, contextOf(input), [input.tenant_name], rarity);
+    const joined = vocabulary ? joinedWords(corrected.text, vocabulary) : [];
+    const text = [corrected.text, ...joined].join(' ');
+    const question = analyzeQuestion(text, contextOf(input), [input.tenant_name], rarity);
     // Term rarity at its extreme: a content word the knowledge base never uses ("gmail", "poem",
     // "pip") may be what the question is about. It already counts against coverage; it also
     // rules out the "related pages" tier, whose looser bar it would otherwise pass.

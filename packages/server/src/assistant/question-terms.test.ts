@@ -51,6 +51,10 @@ describe('analyzeQuestion', () => {
 
   it('ignores questions made of numbers alone', () => {
     expect(analyzeQuestion("What's 2+2?", undefined, []).current).toEqual([]);
+    expect(analyzeQuestion("What's 17 times 23?", undefined, []).current).toEqual([]);
+    expect(analyzeQuestion('response times in 24 hours', undefined, []).current.map((t) => t.word)).toContain(
+      'times',
+    );
   });
 });
 

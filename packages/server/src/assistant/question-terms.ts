@@ -61,6 +61,9 @@ const CHAT_WORDS = new Set(
   working see show look find real`.split(/\s+/),
 );
 
+/** Sums ("17 times 23", "5 plus 6"): the operator is not a word a passage answers with. */
+const ARITHMETIC = /(?<=\d\s*)(?:times|plus|minus|divided by|multiplied by|over)(?=\s*\d)/gi;
+
 /** A message this short ("Price?", "the cost for Android?") continues the previous question. */
 const MAX_ELLIPTIC_WORDS = 3;
 
@@ -185,7 +188,7 @@ export function analyzeQuestion(
     ];
   };
   // "What's 2+2?" shares only numbers with a page of prices: numbers count beside words, not alone.
-  const own = termsOf(message);
+  const own = termsOf(message.replace(ARITHMETIC, ' '));
   const current = own.some((term) => /\p{L}/u.test(term.word)) ? own : [];
   // "How much is X?" asks for a price without saying so.
   if (

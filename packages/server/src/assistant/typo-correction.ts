@@ -44,6 +44,26 @@ export function rarityIn(vocabulary: Vocabulary): Rarity {
   };
 }
 
+/**
+ * Words the knowledge writes as one that the question writes as two ("log out" → "logout",
+ * "set up" → "setup", "web hook" → "webhook"): each pair of neighbouring words, the second may
+ * be a stopword, whose joined form is in the vocabulary. Added to the question, not substituted: "log"
+ * may matter too.
+ */
+export function joinedWords(text: string, vocabulary: Vocabulary): string[] {
+  const words = text.toLowerCase().match(/\p{L}+/gu) ?? [];
+  const joined: string[] = [];
+  for (let index = 1; index < words.length; index++) {
+    const first = words[index - 1] as string;
+    const pair = `${first}${words[index]}`;
+    // "my package" is not "mypackage" (a name in a code sample): a compound starts with a word.
+    if (pair.length < MIN_WORD_LENGTH || searchTerms(first).length === 0) continue;
+    // As written or without a plural "s": a stemmer's cut would invent words ("shortor" → "short").
+    if (vocabulary.passages.has(pair) || vocabulary.passages.has(pair.replace(/s$/, ''))) joined.push(pair);
+  }
+  return joined;
+}
+
 export function buildVocabulary(terms: VocabularyTerm[]): Vocabulary {
   const passages = new Map<string, number>();
   const byLength = new Map<number, string[]>();
