@@ -3,7 +3,14 @@ import { PostgresStore } from '../storage/postgres/postgres-store.ts';
 import { SqliteStore } from '../storage/sqlite/sqlite-store.ts';
 import type { Store } from '../storage/store.ts';
 import { dropSchema, findTestPostgres, uniqueSchema } from '../testing/services.ts';
-import { buildVocabulary, closestTerm, editDistance, TypoCorrector } from './typo-correction.ts';
+import {
+  buildVocabulary,
+  closestTerm,
+  editDistance,
+  joinedWords,
+  rarityIn,
+  TypoCorrector,
+} from './typo-correction.ts';
 
 describe('editDistance', () => {
   it('counts insertions, deletions, substitutions and swaps, and gives up past the limit', () => {
@@ -12,6 +19,31 @@ describe('editDistance', () => {
     expect(editDistance('biling', 'billing', 2)).toBe(1);
     expect(editDistance('reciept', 'receipt', 2)).toBe(1);
     expect(editDistance('invoice', 'kanban', 2)).toBe(3);
+  });
+});
+
+describe('joinedWords and rarityIn', () => {
+  const vocabulary = buildVocabulary([
+    { term: 'package', passages: 80 },
+    { term: 'logout', passages: 3 },
+    { term: 'webhook', passages: 5 },
+    { term: 'short', passages: 9 },
+    { term: 'mypackage', passages: 2 },
+  ]);
+
+  it('joins two words the knowledge writes as one, and nothing else', () => {
+    expect(joinedWords('how do I log out', vocabulary)).toEqual(['logout']);
+    expect(joinedWords('turn off my Web Hooks', vocabulary)).toEqual(['webhooks']);
+    // A compound starts with a word, and a stemmer's cut is not a word ("shortor" → "short").
+    expect(joinedWords('publish my package', vocabulary)).toEqual([]);
+    expect(joinedWords('a short or long one', vocabulary)).toEqual([]);
+  });
+
+  it('makes a word rarer the fewer passages hold it, and knows nothing of unknown words', () => {
+    const rarity = rarityIn(vocabulary);
+    expect(rarity('logout') as number).toBeGreaterThan(rarity('package') as number);
+    expect(rarity('packages')).toBe(rarity('package'));
+    expect(rarity('zorblax')).toBeUndefined();
   });
 });
 

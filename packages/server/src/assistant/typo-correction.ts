@@ -36,7 +36,7 @@ export function rarityIn(vocabulary: Vocabulary): Rarity {
   const most = Math.max(1, ...vocabulary.passages.values());
   return (word) => {
     const lower = word.toLowerCase();
-    for (const form of [lower, lower.replace(/e?s$/, ''), stem(lower)]) {
+    for (const form of [lower, lower.replace(/s$/, ''), lower.replace(/es$/, ''), stem(lower)]) {
       const count = vocabulary.passages.get(form);
       if (count !== undefined) return Math.sqrt(Math.log(1 + most / count));
     }
