@@ -74,7 +74,7 @@ const TABLE_ROW = /\S \| \S|^\| | \|$/;
  * like a sentence's object and stays quotable.
  */
 const CODE_LINE =
-  /^[{}[\]()<]|[{[(,;]$|^[}\])]|=>|\b(?:const|let|var|await|import|export|function|return)\s|^["'\w-]+":\s|^\$ |^#!|<\/?[a-z][\w-]*[^>]*>$/i;
+  /^[{}[\]()<]|[{[(,;]$|^[}\])]|=>|\b(?:const|let|var|await|import|export|function|return)\s|^["'\w-]+":\s|^\$ |^#!?\s|^\/\/|<\/?[a-z][\w-]*[^>]*>$/i;
 
 /** An answer quoted from the knowledge base. */
 export interface Answer {
@@ -270,7 +270,10 @@ function quotePassage(hit: PassageHit, question: QuestionTerms, budget: number, 
   const steps = question.kinds.includes('steps') ? bestStepRun(units) : undefined;
   if (steps) {
     if (units[steps.start - 1]?.text.endsWith(':')) take(steps.start - 1);
-    for (let index = steps.start; index <= steps.end && take(index); index++);
+    // A note or a code sample between steps is skipped; the steps after it are not.
+    for (let index = steps.start; index <= steps.end; index++) {
+      if (!take(index) && !units[index]?.unquotable) break;
+    }
   }
   // Best units first, so a tight budget keeps the most relevant ones.
   const order = units
@@ -372,7 +375,7 @@ function splitUnits(hit: PassageHit, question: QuestionTerms): Unit[] {
         startsLine: index === 0,
         listItem,
         step: STEP_MARKER.test(trimmed),
-        unquotable: data || (sentences.length === 1 && !listItem && isLabel(trimmed)),
+        unquotable: data || (sentences.length === 1 && isLabel(trimmed)),
         relevance,
         prose: data ? 0 : relevance,
         added: relevance - headingRelevance,
@@ -387,8 +390,13 @@ function splitUnits(hit: PassageHit, question: QuestionTerms): Unit[] {
  * ("Request Body", "Skip Admin User/Role", "Default: latest").
  */
 function isLabel(line: string): boolean {
-  const words = line.match(/[\p{L}\p{N}]+/gu)?.length ?? 0;
-  return words <= 4 && !/[.!?…]["')]?$/.test(line) && !line.endsWith(':');
+  const text = line.replace(LIST_MARKER, '');
+  const words = text.match(/[\p{L}\p{N}]+/gu)?.length ?? 0;
+  if (words > 4 || /[.!?…]["')]?$/.test(text)) return false;
+  // A field of a reference page ("- Type: Boolean", "Default: false") is a label in a list too;
+  // "- Sales: sales@acme.example" or "- Phone: +351 …" is an answer.
+  const field = words <= 3 && /^[\p{L}\s-]{1,24}:\s*[^\s\d@]+$/u.test(text);
+  return field || (!LIST_MARKER.test(line) && !text.endsWith(':'));
 }
 
 /** At most `maxChars`, cut at a word, with an ellipsis. */
