@@ -64,6 +64,8 @@ const KIND_UNIT_BONUS = 0.75;
  * "npm-deprecate" is about deprecating, whatever other pages say about deprecated things.
  */
 const TITLE_WEIGHT = 0.1;
+/** How much a passage made only of code, table rows and labels loses against one of prose. */
+const UNQUOTABLE_PENALTY = 0.1;
 /** How close to the best a passage that holds the asked kind of fact must be to go first. */
 const KIND_PREFERENCE_RATIO = 0.85;
 /** A table row as the Markdown parser writes it ("Standard | 50 requests per second"). */
@@ -169,10 +171,10 @@ export function rankCandidates(lists: PassageHit[][], question: QuestionTerms): 
       const coverage = termCoverage(question, passageText(hit));
       const heading = ownHeading(hit);
       const topic = Math.min(1, unitRelevance(question, heading) / termCount);
-      const focus = Math.min(
-        1,
-        Math.max(0, ...splitUnits(hit, question).map((unit) => unit.prose)) / termCount,
-      );
+      const units = splitUnits(hit, question);
+      const focus = Math.min(1, Math.max(0, ...units.map((unit) => unit.prose)) / termCount);
+      // A passage of code, table rows and field labels (an API reference) quotes badly in a chat.
+      const unquotable = units.filter((unit) => unit.unquotable).length / (units.length || 1);
       const holdsAsked = question.kinds.some((kind) => holdsKind(hit.text, kind));
       // Weights sum to 1; tuned on `eval/demo-questions.json` (`npm run eval` shows the effect).
       const rank =
@@ -182,7 +184,8 @@ export function rankCandidates(lists: PassageHit[][], question: QuestionTerms): 
         0.1 * headingPrecision(question, heading) +
         0.25 * score +
         TITLE_WEIGHT * Math.min(1, unitRelevance(question, hit.title) / termCount) +
-        (holdsAsked ? KIND_RANK_BONUS : 0);
+        (holdsAsked ? KIND_RANK_BONUS : 0) -
+        UNQUOTABLE_PENALTY * unquotable;
       return { hit, coverage, topic, focus, rank };
     })
     .sort((first, second) => second.rank - first.rank);
