@@ -12,6 +12,8 @@ const PAGES: Record<string, string> = {
   'faq.md': `# FAQ\n\n## How long does a website take?\n\nEvery website starts with a workshop about goals. A marketing website usually takes six to ten weeks from the workshop to launch.`,
   'teams.md': `# Teams\n\n## Rename a team\n\nTeams can be renamed by their owner.\n\n1. Open the Team Menu.\n2. Click Settings.\n3. Type the new team name in the Name field.\n4. Click Save.\n\nThe new name shows everywhere at once.`,
   'plans.md': `# Plans\n\n## Node types\n\nNodes come in several sizes for every workload.\n\n| Node type | Requests per second |\n| --- | --- |\n| General purpose node | 50 requests per second |\n\n\`\`\`js\nawait client.nodes.scale({ type: 'general purpose node', count: 2 });\n\`\`\`\n\nA general purpose node suits most production workloads.`,
+  'backups.md': `# Backups\n\n## Nightly backups\n\nNightly backups of every project are kept for seven days.`,
+  'restore.md': `# Restoring backups\n\nThe support team restores a project from its nightly backups, which are kept for seven days.`,
   'importer.md': `# Importer\n\n## When to use the importer\n\nUse the bulk importer when:\n\n${LONG_ITEM}\n${LONG_ITEM}`,
 };
 
@@ -63,6 +65,20 @@ describe('how the built-in responder composes an answer', () => {
     expect(answer.text).toContain('suits most production workloads');
     expect(answer.text).not.toContain(' | ');
     expect(answer.text).not.toMatch(/await|[{}]/);
+  });
+
+  it('offers a nearly as relevant page from another document as "see also"', async () => {
+    // The restore page says it too, on a page about something else: worth a link, not a quote.
+    const answer = await reply('how long are nightly backups kept');
+    expect(answer.documentIds).toHaveLength(2);
+    expect(answer.text).toMatch(/^Nightly backups of every project are kept for seven days\. \[1\]/);
+    expect(answer.text).toMatch(/See also: Restoring backups \[2\]$/);
+  });
+
+  it('offers no "see also" when one page is clearly the answer', async () => {
+    const answer = await reply('How long does a website take?');
+    expect(answer.documentIds).toHaveLength(1);
+    expect(answer.text).not.toContain('See also');
   });
 
   it('never ends on an introduction whose list did not fit', async () => {

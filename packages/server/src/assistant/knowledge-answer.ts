@@ -35,6 +35,10 @@ const SECOND_PASSAGE_RATIO = 0.8;
 const CLOSE_SECOND_RATIO = 0.9;
 /** …and when one of its sentences holds at least half of the question. */
 const MIN_SECOND_FOCUS = 0.5;
+/** Most sources of one answer, quoted and "see also" together. */
+const MAX_SOURCES = 3;
+/** A further page is offered with the answer when it is nearly as relevant as the quoted one. */
+const SEE_ALSO_RATIO = 0.8;
 /** Longest quoted answer, citations aside: a chat bubble, not a page. */
 const MAX_ANSWER_CHARS = 700;
 /** Below this the best passage's matching sentences get their neighbours for context. */
@@ -105,7 +109,8 @@ export interface Candidate {
  * @param lists the retriever's hits for each of `question.queries`, in the same order.
  */
 export function composeAnswer(lists: PassageHit[][], question: QuestionTerms): Answer | undefined {
-  const candidates = preferAskedKind(rankCandidates(lists, question).filter(answers), question);
+  const ranked = rankCandidates(lists, question);
+  const candidates = preferAskedKind(ranked.filter(answers), question);
   const best = candidates[0];
   if (!best) return undefined;
 
@@ -141,7 +146,26 @@ export function composeAnswer(lists: PassageHit[][], question: QuestionTerms): A
       excerpt: shorten(quoted.replace(/\s+/g, ' '), MAX_EXCERPT_CHARS),
     });
   }
-  return sources.length > 0 ? { text: blocks.join('\n\n'), sources } : undefined;
+  if (sources.length === 0) return undefined;
+  // Pages nearly as relevant as the one quoted, from other documents: when the quote is from the
+  // wrong page, the visitor still has the right one a click away.
+  const seeAlso: Source[] = [];
+  for (const candidate of ranked.filter(isRelated)) {
+    if (sources.length + seeAlso.length >= MAX_SOURCES || candidate.rank < best.rank * SEE_ALSO_RATIO) break;
+    const cited = [...sources, ...seeAlso].some((source) => source.document_id === candidate.hit.document_id);
+    if (cited) continue;
+    seeAlso.push({
+      n: sources.length + seeAlso.length + 1,
+      document_id: candidate.hit.document_id,
+      title: candidate.hit.title,
+      url: candidate.hit.url,
+      excerpt: shorten(candidate.hit.text.replace(/\s+/g, ' '), MAX_EXCERPT_CHARS),
+    });
+  }
+  if (seeAlso.length > 0) {
+    blocks.push(`See also: ${seeAlso.map((source) => `${source.title} [${source.n}]`).join(', ')}`);
+  }
+  return { text: blocks.join('\n\n'), sources: [...sources, ...seeAlso] };
 }
 
 /**
@@ -207,6 +231,15 @@ function preferAskedKind(candidates: Candidate[], question: QuestionTerms): Cand
       kinds.some((kind) => holdsKind(candidate.hit.text, kind)),
   );
   return holder ? [holder, ...candidates.filter((candidate) => candidate !== holder)] : candidates;
+}
+
+/**
+ * Whether the passage is about the question without answering it in one place: half of its words
+ * and at least two (one shared word, "file", is a coincidence). The bar of the "these pages look
+ * related" tier and of an answer's "see also".
+ */
+export function isRelated({ coverage }: Candidate): boolean {
+  return coverage.current >= 0.5 && coverage.matched >= 2;
 }
 
 /** Whether the passage answers the question at all (see {@link MIN_COVERAGE}, {@link MIN_FOCUS}). */

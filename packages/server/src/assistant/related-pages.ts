@@ -5,15 +5,11 @@
  */
 import type { Source } from '@miptech/protocol';
 import type { PassageHit } from '../storage/knowledge-store.ts';
-import { rankCandidates, shorten } from './knowledge-answer.ts';
+import { isRelated, rankCandidates, shorten } from './knowledge-answer.ts';
 import type { QuestionTerms } from './question-terms.ts';
 
 /** At most this many pages are offered. */
 const MAX_RELATED = 3;
-/** A related page holds at least half of the question's words… */
-const MIN_RELATED_COVERAGE = 0.5;
-/** …and at least two of them: one shared word ("file") is a coincidence, not a topic. */
-const MIN_RELATED_MATCHES = 2;
 /** A further page must be nearly as relevant as the first. */
 const RELATED_RANK_RATIO = 0.75;
 const MAX_EXCERPT_CHARS = 160;
@@ -23,9 +19,7 @@ const MAX_EXCERPT_CHARS = 160;
  * numbered from 1; empty when none does.
  */
 export function relatedPages(lists: PassageHit[][], question: QuestionTerms): Source[] {
-  const candidates = rankCandidates(lists, question).filter(
-    ({ coverage }) => coverage.current >= MIN_RELATED_COVERAGE && coverage.matched >= MIN_RELATED_MATCHES,
-  );
+  const candidates = rankCandidates(lists, question).filter(isRelated);
   const best = candidates[0];
   if (!best) return [];
   const sources: Source[] = [];
