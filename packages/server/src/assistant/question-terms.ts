@@ -127,7 +127,13 @@ launch live release
 compliant comply compliance
 example examples portfolio
 human humans person
-deliver delivered done`
+deliver delivered done
+delete remove destroy erase
+disable deactivate
+enable activate
+undo revert rollback
+signup register registration
+mfa 2fa otp`
   .split('\n')
   .map((line) => line.trim().split(/\s+/));
 
