@@ -49,6 +49,16 @@ describe('analyzeQuestion', () => {
     expect(termCoverage(question, 'The United Kingdom')).toMatchObject({ matched: 0 });
   });
 
+  it("reads a question about the tenant itself by the tenant's name", () => {
+    expect(analyzeQuestion('What is Directus?', undefined, ['Directus']).current.map((t) => t.word)).toEqual([
+      'directus',
+    ]);
+    // Beside other words, the name says nothing: every passage is about the tenant.
+    expect(analyzeQuestion('Directus pricing', undefined, ['Directus']).current.map((t) => t.word)).toEqual([
+      'pricing',
+    ]);
+  });
+
   it('ignores questions made of numbers alone', () => {
     expect(analyzeQuestion("What's 2+2?", undefined, []).current).toEqual([]);
     expect(analyzeQuestion("What's 17 times 23?", undefined, []).current).toEqual([]);

@@ -196,6 +196,14 @@ export function analyzeQuestion(
   // "What's 2+2?" shares only numbers with a page of prices: numbers count beside words, not alone.
   const own = termsOf(message.replace(ARITHMETIC, ' '));
   const current = own.some((term) => /\p{L}/u.test(term.word)) ? own : [];
+  // "What is Directus?" is about the tenant itself: its name is then the question's only word.
+  const named = names
+    .flatMap((name) => searchTerms(name))
+    .filter((word) => searchTerms(message).includes(word));
+  if (current.length === 0 && named.length > 0) {
+    for (const word of named) ignored.delete(word);
+    current.push(...termsOf(named.join(' ')));
+  }
   // "How much is X?" asks for a price without saying so.
   if (
     /\bhow much\b(?! time)/i.test(message) &&
