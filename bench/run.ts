@@ -120,20 +120,27 @@ if (only.has('rest')) {
   const repeats = Number(values.repeats);
   // The platform trees with the production twins, and with --spike this checkout again with the
   // message half of decision 013's spike: same run, same machine, interleaved repeats.
-  const contenders = [
-    ...trees.map((tree, index) => ({ label: tree.label, tree, messages: 'twins', name: String(index) })),
-    ...(values.spike
-      ? [
-          {
-            label: 'platform, Kysely messages (spike)',
-            tree: trees[0] ?? { root },
-            messages: 'kysely',
-            name: 'kysely',
-          },
-        ]
-      : []),
+  const platforms = trees.map((tree, index) => ({
+    label: tree.label,
+    tree,
+    messages: 'twins',
+    name: String(index),
+  }));
+  const spikes = [
+    { label: 'platform, Kysely messages (spike)', tree: { root }, messages: 'kysely', name: 'kysely' },
+    // PostgreSQL only: Kysely's stock pg driver, which does not name (prepare) statements.
+    {
+      label: 'platform, Kysely messages, unnamed statements',
+      tree: { root },
+      messages: 'kysely-unnamed',
+      name: 'kysely-unnamed',
+    },
   ];
   for (const store of ['sqlite', 'postgres'] as const) {
+    const contenders = [
+      ...platforms,
+      ...(values.spike ? spikes.filter((spike) => store === 'postgres' || spike.messages === 'kysely') : []),
+    ];
     const measured = new Map<string, RestResult[]>();
     const keep = (label: string, result: RestResult) =>
       measured.set(label, [...(measured.get(label) ?? []), result]);

@@ -3,10 +3,12 @@
  * before the optimisations extracted by bench/run.ts), with every rate limit lifted so that the
  * benchmark measures the work, not the limiter. Logs are off (`LOG_LEVEL=silent`).
  *
- * Arguments: --root DIR --store sqlite|postgres --data DIR [--pg URL] [--messages twins|kysely]
+ * Arguments: --root DIR --store sqlite|postgres --data DIR [--pg URL]
+ *            [--messages twins|kysely|kysely-unnamed]
  *
  * `--messages kysely` swaps the store's message half for the storage spike of decision 013
- * (`storage/kysely/`), through the stores' `messages` option; the default is the production twins.
+ * (`storage/kysely/`), through the stores' `messages` option; `kysely-unnamed` is the same on
+ * PostgreSQL with Kysely's stock pg driver (unnamed statements). The default is the production twins.
  */
 import { randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
@@ -39,12 +41,15 @@ config.rateLimits = Object.fromEntries(Object.keys(DEFAULT_RATE_LIMITS).map((nam
 
 let store: { close(): Promise<void> } | undefined;
 let schema: string | undefined;
-const spike =
-  values.messages === 'kysely' ? await import(join(server, 'storage/kysely/kysely-messages.ts')) : undefined;
+const spike = values.messages.startsWith('kysely')
+  ? await import(join(server, 'storage/kysely/kysely-messages.ts'))
+  : undefined;
 if (values.store === 'postgres') {
   const { PostgresStore } = await import(join(server, 'storage/postgres/postgres-store.ts'));
   schema = `bench_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
-  store = new PostgresStore({ connectionString: values.pg, schema, messages: spike?.postgresKyselyMessages });
+  const nameStatements = values.messages !== 'kysely-unnamed';
+  const messages = spike && ((pool: unknown) => spike.postgresKyselyMessages(pool, { nameStatements }));
+  store = new PostgresStore({ connectionString: values.pg, schema, messages });
 } else if (spike) {
   // The same file the platform would open from DATA_DIR, with the spike's message half.
   const { SqliteStore } = await import(join(server, 'storage/sqlite/sqlite-store.ts'));

@@ -21,7 +21,7 @@ import type { MessageStreamPart } from '../message-stream-part.ts';
 import { newId, normalizeTime, now, toMessage } from '../records.ts';
 import type { AppendResult, MessagePatch, MessageRecord, MessageSlice, NewMessage } from '../store.ts';
 import type { MessageUnits, Outcome } from './message-units.ts';
-import { postgresUnits } from './postgres-units.ts';
+import { type PostgresUnitsOptions, postgresUnits } from './postgres-units.ts';
 import { sqliteUnits } from './sqlite-units.ts';
 
 export class KyselyMessages implements MessageStreamPart {
@@ -169,5 +169,5 @@ export class KyselyMessages implements MessageStreamPart {
 export const sqliteKyselyMessages = (db: DatabaseSync): KyselyMessages => new KyselyMessages(sqliteUnits(db));
 
 /** The spike's message half for `PostgresStore`'s `messages` option. */
-export const postgresKyselyMessages = (pool: pg.Pool): KyselyMessages =>
-  new KyselyMessages(postgresUnits(pool));
+export const postgresKyselyMessages = (pool: pg.Pool, options?: PostgresUnitsOptions): KyselyMessages =>
+  new KyselyMessages(postgresUnits(pool, options));
