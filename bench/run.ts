@@ -6,6 +6,8 @@
  * Options: --before COMMIT  also run the platform as of COMMIT (before/after in the same run)
  *          --only rest,round-trip,fan-out,idle,streaming   --seconds N (default 4)
  *          --idle N (default 10000)   --tokens N (50)   --pace MS (10)   --runs N (15)
+ *          --spike  also run REST with the storage spike's message half (decision 013)
+ *          --repeats N (default 1)  REST measurements per contender, interleaved; rows show medians
  * The widget scenario is not here: the loader and widget do not exist yet.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -16,10 +18,10 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type Row, renderMarkdown } from './lib/render.ts';
 import { hasTaskset, LOAD_CORE, type ServerProcess, startServer } from './lib/server-process.ts';
-import { round } from './lib/stats.ts';
+import { median, round } from './lib/stats.ts';
 import { measureFanOut } from './scenarios/fan-out.ts';
 import { measureIdle } from './scenarios/idle.ts';
-import { measureRest } from './scenarios/rest.ts';
+import { measureRest, type RestResult } from './scenarios/rest.ts';
 import { measureRoundTrip } from './scenarios/round-trip.ts';
 import { measureStreaming } from './scenarios/streaming.ts';
 
@@ -44,6 +46,8 @@ const { values } = parseArgs({
     tokens: { type: 'string', default: '50' },
     pace: { type: 'string', default: '10' },
     runs: { type: 'string', default: '15' },
+    spike: { type: 'boolean', default: false },
+    repeats: { type: 'string', default: '1' },
   },
 });
 const only = new Set(values.only.split(','));
@@ -99,28 +103,76 @@ const platformArgs = (tree: { root: string }, store: string, name: string) => [
   join(dataRoot, name),
 ];
 
+/** Medians of repeated REST measurements, with every run's requests per second kept. */
+function restMedians(results: RestResult[]): Record<string, number | string> {
+  const of = (key: keyof RestResult) => median(results.map((result) => result[key]));
+  return {
+    requestsPerSecond: of('requestsPerSecond'),
+    requestsPerCpuSecond: of('requestsPerCpuSecond'),
+    errors: results.reduce((sum, result) => sum + result.errors, 0),
+    p50Ms: of('p50Ms'),
+    p99Ms: of('p99Ms'),
+    runs: results.map((result) => Math.round(result.requestsPerSecond)).join(' / '),
+  };
+}
+
 if (only.has('rest')) {
+  const repeats = Number(values.repeats);
+  // The platform trees with the production twins, and with --spike this checkout again with the
+  // message half of decision 013's spike: same run, same machine, interleaved repeats.
+  const platforms = trees.map((tree, index) => ({
+    label: tree.label,
+    tree,
+    messages: 'twins',
+    name: String(index),
+  }));
+  const spikes = [
+    { label: 'platform, Kysely messages (spike)', tree: { root }, messages: 'kysely', name: 'kysely' },
+    // PostgreSQL only: Kysely's stock pg driver, which does not name (prepare) statements.
+    {
+      label: 'platform, Kysely messages, unnamed statements',
+      tree: { root },
+      messages: 'kysely-unnamed',
+      name: 'kysely-unnamed',
+    },
+  ];
   for (const store of ['sqlite', 'postgres'] as const) {
-    const bare = await withServer(
-      'bare-http.ts',
-      ['--store', store, '--data', join(dataRoot, `bare-${store}`)],
-      {},
-      (server) => measureRest(server, 'bare', seconds),
-    );
-    record({
-      scenario: 'rest',
-      store,
-      contender: `bare Fastify + ${store === 'sqlite' ? 'node:sqlite' : 'pg'}`,
-      ...bare,
-    });
-    for (const [index, tree] of trees.entries()) {
-      const result = await withServer(
-        'platform.ts',
-        platformArgs(tree, store, `rest-${store}-${index}`),
-        {},
-        (server) => measureRest(server, 'platform', seconds),
+    const contenders = [
+      ...platforms,
+      ...(values.spike ? spikes.filter((spike) => store === 'postgres' || spike.messages === 'kysely') : []),
+    ];
+    const measured = new Map<string, RestResult[]>();
+    const keep = (label: string, result: RestResult) =>
+      measured.set(label, [...(measured.get(label) ?? []), result]);
+    const bareLabel = `bare Fastify + ${store === 'sqlite' ? 'node:sqlite' : 'pg'}`;
+    for (let repeat = 0; repeat < repeats; repeat++) {
+      keep(
+        bareLabel,
+        await withServer(
+          'bare-http.ts',
+          ['--store', store, '--data', join(dataRoot, `bare-${store}-${repeat}`)],
+          {},
+          (server) => measureRest(server, 'bare', seconds),
+        ),
       );
-      record({ scenario: 'rest', store, contender: tree.label, ...result });
+      for (const contender of contenders) {
+        keep(
+          contender.label,
+          await withServer(
+            'platform.ts',
+            [
+              ...platformArgs(contender.tree, store, `rest-${store}-${contender.name}-${repeat}`),
+              '--messages',
+              contender.messages,
+            ],
+            {},
+            (server) => measureRest(server, 'platform', seconds),
+          ),
+        );
+      }
+    }
+    for (const [contender, results] of measured) {
+      record({ scenario: 'rest', store, contender, ...restMedians(results) });
     }
   }
 }

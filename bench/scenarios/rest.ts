@@ -10,6 +10,7 @@ export interface RestResult {
   requestsPerSecond: number;
   requestsPerCpuSecond: number;
   errors: number;
+  p50Ms: number;
   p99Ms: number;
 }
 
@@ -41,6 +42,7 @@ export async function measureRest(
     requestsPerSecond: ok / seconds,
     requestsPerCpuSecond: cpu > 0 ? ok / cpu : Number.NaN,
     errors: result.errors + result.non2xx,
+    p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
   };
 }

@@ -4,6 +4,11 @@
  * benchmark measures the work, not the limiter. Logs are off (`LOG_LEVEL=silent`).
  *
  * Arguments: --root DIR --store sqlite|postgres --data DIR [--pg URL]
+ *            [--messages twins|kysely|kysely-unnamed]
+ *
+ * `--messages kysely` swaps the store's message half for the storage spike of decision 013
+ * (`storage/kysely/`), through the stores' `messages` option; `kysely-unnamed` is the same on
+ * PostgreSQL with Kysely's stock pg driver (unnamed statements). The default is the production twins.
  */
 import { randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
@@ -16,6 +21,7 @@ const { values } = parseArgs({
     store: { type: 'string', default: 'sqlite' },
     data: { type: 'string' },
     pg: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/test' },
+    messages: { type: 'string', default: 'twins' },
   },
 });
 const root = resolve(values.root ?? '.');
@@ -35,16 +41,29 @@ config.rateLimits = Object.fromEntries(Object.keys(DEFAULT_RATE_LIMITS).map((nam
 
 let store: { close(): Promise<void> } | undefined;
 let schema: string | undefined;
+const spike = values.messages.startsWith('kysely')
+  ? await import(join(server, 'storage/kysely/kysely-messages.ts'))
+  : undefined;
 if (values.store === 'postgres') {
   const { PostgresStore } = await import(join(server, 'storage/postgres/postgres-store.ts'));
   schema = `bench_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
-  store = new PostgresStore({ connectionString: values.pg, schema });
+  const nameStatements = values.messages !== 'kysely-unnamed';
+  const messages = spike && ((pool: unknown) => spike.postgresKyselyMessages(pool, { nameStatements }));
+  store = new PostgresStore({ connectionString: values.pg, schema, messages });
+} else if (spike) {
+  // The same file the platform would open from DATA_DIR, with the spike's message half.
+  const { SqliteStore } = await import(join(server, 'storage/sqlite/sqlite-store.ts'));
+  store = new SqliteStore({
+    path: join(config.dataDir, 'platform.db'),
+    messages: spike.sqliteKyselyMessages,
+  });
 }
 const platform = await buildApp({ config, ...(store ? { store } : {}) });
 await platform.app.listen({ port: 0, host: '127.0.0.1' });
 const address = platform.app.server.address();
 reportReady(typeof address === 'object' && address ? address.port : 0, async () => {
   await platform.app.close();
+  if (store && !schema) await store.close();
   if (store && schema) {
     const pg = (await import('pg')).default;
     const client = new pg.Client({ connectionString: values.pg });

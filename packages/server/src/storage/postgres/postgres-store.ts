@@ -8,6 +8,7 @@
 import pg from 'pg';
 import { DelegatingAccountStore } from '../delegating-account-store.ts';
 import type { KnowledgeStore } from '../knowledge-store.ts';
+import type { MessageStreamPart } from '../message-stream-part.ts';
 import { newId, normalizeTime, now, toChat, toTenant } from '../records.ts';
 import {
   type AppendResult,
@@ -43,6 +44,8 @@ export interface PostgresStoreOptions {
   schema?: string;
   /** Most connections the pool opens; pg's default (10) when absent. */
   max?: number;
+  /** Builds the message half on the store's pool; `PostgresMessages` when absent (only the spike of decision 013 sets it). */
+  messages?: (pool: pg.Pool) => MessageStreamPart;
 }
 
 /**
@@ -62,7 +65,7 @@ export class PostgresStore extends DelegatingAccountStore implements Store {
   readonly knowledge: KnowledgeStore;
   readonly #pool: pg.Pool;
   readonly #schema: string | undefined;
-  readonly #messages: PostgresMessages;
+  readonly #messages: MessageStreamPart;
   readonly #chatState: PostgresChatState;
   #closing: Promise<void> | undefined;
 
@@ -83,7 +86,7 @@ export class PostgresStore extends DelegatingAccountStore implements Store {
     super(new PostgresAccounts(pool));
     this.#pool = pool;
     this.#schema = options.schema;
-    this.#messages = new PostgresMessages(pool);
+    this.#messages = options.messages?.(pool) ?? new PostgresMessages(pool);
     this.knowledge = new PostgresKnowledge(pool);
     this.#chatState = new PostgresChatState(pool);
   }

@@ -10,6 +10,7 @@ import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { DelegatingAccountStore } from '../delegating-account-store.ts';
 import type { KnowledgeStore } from '../knowledge-store.ts';
+import type { MessageStreamPart } from '../message-stream-part.ts';
 import { newId, normalizeTime, now, toChat, toTenant } from '../records.ts';
 import {
   type AppendResult,
@@ -41,6 +42,8 @@ import { immediateTransaction, isUniqueViolation, prepared } from './transaction
 export interface SqliteStoreOptions {
   /** Path of the database file, or `:memory:`. */
   path: string;
+  /** Builds the message half on the store's handle; `SqliteMessages` when absent (only the spike of decision 013 sets it). */
+  messages?: (db: DatabaseSync) => MessageStreamPart;
 }
 
 /**
@@ -51,7 +54,7 @@ export class SqliteStore extends DelegatingAccountStore implements Store {
   readonly kind = 'sqlite' as const;
   readonly knowledge: KnowledgeStore;
   readonly #db: DatabaseSync;
-  readonly #messages: SqliteMessages;
+  readonly #messages: MessageStreamPart;
   readonly #chatState: SqliteChatState;
 
   constructor(options: SqliteStoreOptions) {
@@ -61,7 +64,7 @@ export class SqliteStore extends DelegatingAccountStore implements Store {
     db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;');
     super(new SqliteAccounts(db));
     this.#db = db;
-    this.#messages = new SqliteMessages(db);
+    this.#messages = options.messages?.(db) ?? new SqliteMessages(db);
     this.knowledge = new SqliteKnowledge(db);
     this.#chatState = new SqliteChatState(db);
   }
@@ -97,7 +100,7 @@ export class SqliteStore extends DelegatingAccountStore implements Store {
 
   async close(): Promise<void> {
     // Writes still waiting for their group commit now rather than fail.
-    if (this.#db.isOpen) this.#messages.flush();
+    if (this.#db.isOpen) await this.#messages.flush?.();
     if (this.#db.isOpen) this.#db.close();
   }
 
