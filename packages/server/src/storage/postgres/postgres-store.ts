@@ -8,6 +8,7 @@
 import pg from 'pg';
 import { DelegatingAccountStore } from '../delegating-account-store.ts';
 import type { KnowledgeStore } from '../knowledge-store.ts';
+import type { PassageVectorStore } from '../passage-vectors.ts';
 import { newId, normalizeTime, now, toChat, toTenant } from '../records.ts';
 import {
   type AppendResult,
@@ -32,6 +33,7 @@ import { POSTGRES_MIGRATIONS } from './migrations.ts';
 import { PostgresAccounts } from './postgres-accounts.ts';
 import { PostgresChatState } from './postgres-chat-state.ts';
 import { PostgresKnowledge } from './postgres-knowledge.ts';
+import { PostgresPassageVectors } from './postgres-passage-vectors.ts';
 import { PostgresMessages } from './postgres-messages.ts';
 import { isUniqueViolation, type Row, transaction } from './transaction.ts';
 
@@ -60,6 +62,7 @@ const SCHEMA_NAME = /^[a-z_][a-z0-9_]*$/i;
 export class PostgresStore extends DelegatingAccountStore implements Store {
   readonly kind = 'postgres' as const;
   readonly knowledge: KnowledgeStore;
+  readonly vectors: PassageVectorStore;
   readonly #pool: pg.Pool;
   readonly #schema: string | undefined;
   readonly #messages: PostgresMessages;
@@ -85,6 +88,7 @@ export class PostgresStore extends DelegatingAccountStore implements Store {
     this.#schema = options.schema;
     this.#messages = new PostgresMessages(pool);
     this.knowledge = new PostgresKnowledge(pool);
+    this.vectors = new PostgresPassageVectors(pool);
     this.#chatState = new PostgresChatState(pool);
   }
 
