@@ -5,7 +5,12 @@
  */
 import type pg from 'pg';
 import type { PassageHit } from '../knowledge-store.ts';
-import type { NewPassageVector, PassageToEmbed, PassageVector, PassageVectorStore } from '../passage-vectors.ts';
+import type {
+  NewPassageVector,
+  PassageToEmbed,
+  PassageVector,
+  PassageVectorStore,
+} from '../passage-vectors.ts';
 import { decodeVector, encodeVector, now, toPassage } from '../records.ts';
 import type { Row } from './transaction.ts';
 
@@ -72,7 +77,10 @@ export class PostgresPassageVectors implements PassageVectorStore {
        ORDER BY p.id`,
       [tenant_id, model],
     );
-    return result.rows.map((row) => ({ passage_id: String(row.passage_id), vector: decodeVector(row.vector) }));
+    return result.rows.map((row) => ({
+      passage_id: String(row.passage_id),
+      vector: decodeVector(row.vector),
+    }));
   }
 
   async version(tenant_id: string, model: string): Promise<string> {

@@ -33,8 +33,8 @@ import { POSTGRES_MIGRATIONS } from './migrations.ts';
 import { PostgresAccounts } from './postgres-accounts.ts';
 import { PostgresChatState } from './postgres-chat-state.ts';
 import { PostgresKnowledge } from './postgres-knowledge.ts';
-import { PostgresPassageVectors } from './postgres-passage-vectors.ts';
 import { PostgresMessages } from './postgres-messages.ts';
+import { PostgresPassageVectors } from './postgres-passage-vectors.ts';
 import { isUniqueViolation, type Row, transaction } from './transaction.ts';
 
 /** Options for {@link PostgresStore}. */

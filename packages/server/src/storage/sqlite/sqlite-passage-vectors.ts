@@ -4,7 +4,12 @@
  */
 import type { DatabaseSync } from 'node:sqlite';
 import type { PassageHit } from '../knowledge-store.ts';
-import type { NewPassageVector, PassageToEmbed, PassageVector, PassageVectorStore } from '../passage-vectors.ts';
+import type {
+  NewPassageVector,
+  PassageToEmbed,
+  PassageVector,
+  PassageVectorStore,
+} from '../passage-vectors.ts';
 import { decodeVector, encodeVector, now, toPassage } from '../records.ts';
 import { immediateTransaction } from './transaction.ts';
 

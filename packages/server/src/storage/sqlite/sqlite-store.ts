@@ -36,8 +36,8 @@ import { SQLITE_MIGRATIONS } from './migrations.ts';
 import { SqliteAccounts } from './sqlite-accounts.ts';
 import { SqliteChatState } from './sqlite-chat-state.ts';
 import { SqliteKnowledge } from './sqlite-knowledge.ts';
-import { SqlitePassageVectors } from './sqlite-passage-vectors.ts';
 import { SqliteMessages } from './sqlite-messages.ts';
+import { SqlitePassageVectors } from './sqlite-passage-vectors.ts';
 import { immediateTransaction, isUniqueViolation, prepared } from './transaction.ts';
 
 /** Options for {@link SqliteStore}. */
