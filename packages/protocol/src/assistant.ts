@@ -9,6 +9,13 @@ export const LlmProvider = z.enum(['none', 'openai-compatible', 'openai', 'anthr
 export type LlmProvider = z.infer<typeof LlmProvider>;
 
 /**
+ * Which embeddings API a tenant's knowledge is embedded with, for hybrid retrieval; `none` means
+ * lexical retrieval alone (no call out).
+ */
+export const EmbeddingProvider = z.enum(['none', 'openai-compatible', 'openai']);
+export type EmbeddingProvider = z.infer<typeof EmbeddingProvider>;
+
+/**
  * A tenant's assistant, as stored and as `PATCH /api/v1/tenant` changes it. Every field is
  * optional: an absent one takes the platform's default (the `LLM_*` environment variables, the
  * built-in persona, handoff on).
@@ -52,12 +59,32 @@ export const AssistantSettings = z.object({
     .max(500)
     .optional()
     .describe('Overrides LLM_API_KEY; write-only: reads show `llm_api_key_set`'),
+  embedding_provider: EmbeddingProvider.optional().describe(
+    'Overrides EMBEDDING_PROVIDER for this tenant; `none` turns hybrid retrieval off',
+  ),
+  embedding_base_url: z
+    .url({ protocol: /^https?$/ })
+    .max(500)
+    .optional()
+    .describe('Overrides EMBEDDING_BASE_URL'),
+  embedding_model: z.string().trim().min(1).max(200).optional().describe('Overrides EMBEDDING_MODEL'),
+  embedding_api_key: z
+    .string()
+    .trim()
+    .min(1)
+    .max(500)
+    .optional()
+    .describe('Overrides EMBEDDING_API_KEY; write-only: reads show `embedding_api_key_set`'),
 });
 export type AssistantSettings = z.infer<typeof AssistantSettings>;
 
 /** The settings as read back: the API key is never returned, only whether one is set. */
-export const AssistantSettingsView = AssistantSettings.omit({ llm_api_key: true }).extend({
+export const AssistantSettingsView = AssistantSettings.omit({
+  llm_api_key: true,
+  embedding_api_key: true,
+}).extend({
   llm_api_key_set: z.boolean(),
+  embedding_api_key_set: z.boolean(),
 });
 export type AssistantSettingsView = z.infer<typeof AssistantSettingsView>;
 
@@ -71,6 +98,10 @@ export const AssistantSettingsPatch = z.object({
   llm_base_url: AssistantSettings.shape.llm_base_url.unwrap().nullable().optional(),
   llm_model: AssistantSettings.shape.llm_model.unwrap().nullable().optional(),
   llm_api_key: AssistantSettings.shape.llm_api_key.unwrap().nullable().optional(),
+  embedding_provider: AssistantSettings.shape.embedding_provider.unwrap().nullable().optional(),
+  embedding_base_url: AssistantSettings.shape.embedding_base_url.unwrap().nullable().optional(),
+  embedding_model: AssistantSettings.shape.embedding_model.unwrap().nullable().optional(),
+  embedding_api_key: AssistantSettings.shape.embedding_api_key.unwrap().nullable().optional(),
 });
 export type AssistantSettingsPatch = z.infer<typeof AssistantSettingsPatch>;
 

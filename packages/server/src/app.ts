@@ -42,6 +42,8 @@ import { teamRoutes } from './http/routes/team.ts';
 import { tenantSettingsRoutes } from './http/routes/tenant-settings.ts';
 import { webRoutes } from './http/routes/web.ts';
 import { ensureDemoKnowledge } from './knowledge/demo-knowledge.ts';
+import { createHybridKnowledge } from './knowledge/hybrid-knowledge.ts';
+import type { PassageEmbedding } from './knowledge/passage-embedding.ts';
 import { type HostResolver, OutboundPolicy } from './outbound/outbound-policy.ts';
 import { ChannelHub } from './realtime/channel-hub.ts';
 import { gatewayRoutes } from './realtime/gateway.ts';
@@ -49,7 +51,7 @@ import { SocketRevocation } from './realtime/socket-revocation.ts';
 import { openStore } from './storage/open-store.ts';
 import type { Store } from './storage/store.ts';
 import { createCorsDelegator } from './tenancy/cors-policy.ts';
-import { ensureDemoTenant } from './tenancy/demo-tenant.ts';
+import { DEMO_TENANT_ID, ensureDemoTenant } from './tenancy/demo-tenant.ts';
 import { requireTenant } from './tenancy/require-tenant.ts';
 import { TenantDirectory } from './tenancy/tenant-directory.ts';
 
@@ -93,6 +95,8 @@ export interface Platform {
   replies: ReplyRunner | undefined;
   /** Moves chats between the assistant and people. */
   handoff: Handoff;
+  /** Embeds tenants' passages for hybrid retrieval (does nothing for a tenant without a model). */
+  knowledgeEmbedding: PassageEmbedding;
   /** Marks the instance as draining: readiness answers 503 from now on. */
   startDraining(): void;
 }
@@ -187,11 +191,23 @@ export async function buildApp(options: AppOptions): Promise<Platform> {
   const handoff = new Handoff({ store, chats, bus });
   // Every request made on a tenant's behalf (its LLM base URL, later webhooks) obeys this policy.
   const outbound = new OutboundPolicy({ allow: config.outboundAllow, resolve: options.resolveHost });
+  // Hybrid retrieval where a tenant (or EMBEDDING_PROVIDER) names an embedding model; lexical, with
+  // no call out, everywhere else.
+  const hybrid = createHybridKnowledge({
+    lexical: store.knowledge,
+    vectors: store.vectors,
+    config: config.embedding,
+    settingsOf: async (tenant_id) => (await tenants.get(tenant_id))?.assistant,
+    outbound,
+    log: app.log,
+  });
+  const embedKnowledge = (tenant_id: string) => void hybrid.embedding.update(tenant_id);
   const responders =
     options.responder || config.responder !== 'none'
       ? new Responders({
           llm: config.llm,
           knowledge: store.knowledge,
+          retriever: hybrid.retriever,
           log: app.log,
           fixed: options.responder ?? (config.responder === 'scripted' ? new ScriptedResponder() : undefined),
           outbound,
@@ -208,7 +224,10 @@ export async function buildApp(options: AppOptions): Promise<Platform> {
         visitorMessagesPerMinute: config.rateLimits.assistantRepliesPerVisitorPerMinute,
       })
     : undefined;
-  if (config.seedDemo) await ensureDemoKnowledge(store, app.log);
+  if (config.seedDemo) {
+    await ensureDemoKnowledge(store, app.log);
+    embedKnowledge(DEMO_TENANT_ID);
+  }
   responders?.startWarmUp();
   chats.onMessage((message, chat) => {
     void bus.publish(chatChannel(chat.tenant_id, chat.chat_id), { kind: 'message', message });
@@ -228,6 +247,7 @@ export async function buildApp(options: AppOptions): Promise<Platform> {
     stopSweeper();
     responders?.stop();
     await replies?.shutdown();
+    await hybrid.embedding.close();
     hub.close();
     await revocation.close();
     await bus.close();
@@ -271,12 +291,18 @@ export async function buildApp(options: AppOptions): Promise<Platform> {
       await tenantScope.register(authRoutes, { auth: operatorAuth, team, tokens, limiters });
       await tenantScope.register(staffChatRoutes, { chats });
       await tenantScope.register(handoffRoutes, { handoff, chats });
-      await tenantScope.register(knowledgeRoutes, { knowledge: store.knowledge });
+      await tenantScope.register(knowledgeRoutes, {
+        knowledge: store.knowledge,
+        retriever: hybrid.retriever,
+        onStored: embedKnowledge,
+      });
       await tenantScope.register(tenantSettingsRoutes, {
         store,
         directory: tenants,
         llm: config.llm,
+        embedding: config.embedding,
         outbound,
+        onChange: embedKnowledge,
       });
       await tenantScope.register(teamRoutes, { team });
     },
@@ -306,6 +332,7 @@ export async function buildApp(options: AppOptions): Promise<Platform> {
     routes,
     replies,
     handoff,
+    knowledgeEmbedding: hybrid.embedding,
     startDraining: () => {
       draining = true;
     },

@@ -87,4 +87,38 @@ describe('configuration', () => {
     expect(outboundAllow.ranges).toHaveLength(2);
     expect(() => loadConfig({ OUTBOUND_ALLOW: '10.0.0.0/99' })).toThrow(/OUTBOUND_ALLOW: "10.0.0.0\/99"/);
   });
+
+  it('reads EMBEDDING_*: off by default, the LLM base URL and key only for the same provider without a URL of its own', () => {
+    expect(loadConfig({}).embedding).toMatchObject({ provider: 'none', model: undefined, timeoutMs: 3000 });
+    const llm = {
+      LLM_PROVIDER: 'openai-compatible',
+      LLM_BASE_URL: 'http://ollama.lan:11434/v1',
+      LLM_MODEL: 'm',
+      LLM_API_KEY: 'llm-key',
+    };
+    expect(
+      loadConfig({ ...llm, EMBEDDING_PROVIDER: 'openai-compatible', EMBEDDING_MODEL: 'nomic-embed-text' })
+        .embedding,
+    ).toMatchObject({ baseUrl: 'http://ollama.lan:11434/v1', apiKey: 'llm-key', model: 'nomic-embed-text' });
+    // A URL of its own never receives the LLM's key.
+    expect(
+      loadConfig({
+        ...llm,
+        EMBEDDING_PROVIDER: 'openai-compatible',
+        EMBEDDING_BASE_URL: 'https://embed.example/v1',
+        EMBEDDING_MODEL: 'e',
+      }).embedding,
+    ).toMatchObject({ baseUrl: 'https://embed.example/v1', apiKey: undefined });
+    expect(
+      loadConfig({ ...llm, EMBEDDING_PROVIDER: 'openai', EMBEDDING_MODEL: 'e' }).embedding,
+    ).toMatchObject({
+      baseUrl: undefined,
+      apiKey: undefined,
+    });
+    expect(() => loadConfig({ EMBEDDING_PROVIDER: 'openai' })).toThrow(/EMBEDDING_MODEL/);
+    expect(() => loadConfig({ EMBEDDING_PROVIDER: 'openai-compatible', EMBEDDING_MODEL: 'e' })).toThrow(
+      /EMBEDDING_BASE_URL/,
+    );
+    expect(() => loadConfig({ EMBEDDING_PROVIDER: 'cohere' })).toThrow(/EMBEDDING_PROVIDER/);
+  });
 });

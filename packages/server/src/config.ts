@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
-import { LlmProvider } from '@miptech/protocol';
+import { EmbeddingProvider, LlmProvider } from '@miptech/protocol';
 import { z } from 'zod';
 import { type AllowList, parseAllowList } from './outbound/allow-list.ts';
 
@@ -57,6 +57,11 @@ const EnvSchema = z.object({
   LLM_MAX_TOKENS: z.coerce.number().int().min(16).max(32_000).default(600),
   LLM_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
   LLM_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
+  EMBEDDING_PROVIDER: EmbeddingProvider.default('none'),
+  EMBEDDING_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  EMBEDDING_API_KEY: z.string().min(1).optional(),
+  EMBEDDING_MODEL: z.string().min(1).optional(),
+  EMBEDDING_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(3000),
   TRUST_PROXY: z
     .string()
     .regex(/^(true|false|[0-9a-fA-F.:/, ]+)$/, 'true, false, or a comma-separated list of proxy IPs/CIDRs')
@@ -193,6 +198,8 @@ export interface Config {
   responder: 'assistant' | 'scripted' | 'none';
   /** The platform's LLM; each tenant may override provider, base URL, model and key. */
   llm: LlmConfig;
+  /** The platform's embedding model for hybrid retrieval; each tenant may override it too. */
+  embedding: EmbeddingConfig;
   /** Fastify's `trustProxy`: whose `X-Forwarded-For` to believe for the client IP. */
   trustProxy: boolean | string;
   /** Request rate limits. */
@@ -218,6 +225,23 @@ export interface LlmConfig {
   maxRetries: number;
 }
 
+/**
+ * Which embedding model hybrid retrieval uses, before a tenant's own overrides. With the same
+ * provider as the LLM and no base URL of its own, it uses the LLM's base URL and key (one Ollama,
+ * one OpenAI account); the LLM's key never goes to another base URL.
+ */
+export interface EmbeddingConfig {
+  /** `none`: lexical retrieval only, nothing is embedded, nothing calls out. */
+  provider: EmbeddingProvider;
+  /** The provider's own API when absent (or the LLM's, see above). */
+  baseUrl: string | undefined;
+  apiKey: string | undefined;
+  /** e.g. `text-embedding-3-small`, `nomic-embed-text`. */
+  model: string | undefined;
+  /** A question not embedded by then is answered from lexical retrieval alone. */
+  timeoutMs: number;
+}
+
 /** Raised when the environment holds an invalid value; the message says which and why. */
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -241,6 +265,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const llmProblem = describeLlmProblem(values.LLM_PROVIDER, values.LLM_BASE_URL, values.LLM_MODEL);
   if (llmProblem) throw new ConfigError(`Invalid configuration:\n  ${llmProblem}`);
+  const embedding = embeddingConfigFrom(values);
+  const embeddingProblem = describeEmbeddingProblem(embedding.provider, embedding.baseUrl, embedding.model);
+  if (embeddingProblem) throw new ConfigError(`Invalid configuration:\n  ${embeddingProblem}`);
   return {
     port: values.PORT,
     host: values.HOST,
@@ -269,6 +296,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       timeoutMs: values.LLM_TIMEOUT_MS,
       maxRetries: values.LLM_MAX_RETRIES,
     },
+    embedding,
     trustProxy: parseTrustProxy(values.TRUST_PROXY),
     rateLimits: rateLimitsFrom(values),
     outboundAllow: parseAllowList(values.OUTBOUND_ALLOW),
@@ -285,6 +313,33 @@ export function describeLlmProblem(
   if (!model) return `LLM_MODEL: LLM_PROVIDER=${provider} needs a model name (e.g. gpt-4o-mini, llama3.2)`;
   if (provider === 'openai-compatible' && !baseUrl)
     return 'LLM_BASE_URL: LLM_PROVIDER=openai-compatible needs the server URL (e.g. http://localhost:11434/v1)';
+  return undefined;
+}
+
+/** `EMBEDDING_*`, with the LLM's base URL and key where the provider is the same (see {@link EmbeddingConfig}). */
+function embeddingConfigFrom(values: z.infer<typeof EnvSchema>): EmbeddingConfig {
+  const provider = values.EMBEDDING_PROVIDER;
+  const sharesLlm = provider !== 'none' && provider === values.LLM_PROVIDER && !values.EMBEDDING_BASE_URL;
+  return {
+    provider,
+    baseUrl: values.EMBEDDING_BASE_URL ?? (sharesLlm ? values.LLM_BASE_URL : undefined),
+    apiKey: values.EMBEDDING_API_KEY ?? (sharesLlm ? values.LLM_API_KEY : undefined),
+    model: values.EMBEDDING_MODEL,
+    timeoutMs: values.EMBEDDING_TIMEOUT_MS,
+  };
+}
+
+/** What an embedding setting lacks, or undefined; shared with the per-tenant overrides. */
+export function describeEmbeddingProblem(
+  provider: EmbeddingProvider,
+  baseUrl: string | undefined,
+  model: string | undefined,
+): string | undefined {
+  if (provider === 'none') return undefined;
+  if (!model)
+    return `EMBEDDING_MODEL: EMBEDDING_PROVIDER=${provider} needs a model name (e.g. text-embedding-3-small, nomic-embed-text)`;
+  if (provider === 'openai-compatible' && !baseUrl)
+    return 'EMBEDDING_BASE_URL: EMBEDDING_PROVIDER=openai-compatible needs the server URL (e.g. http://localhost:11434/v1)';
   return undefined;
 }
 

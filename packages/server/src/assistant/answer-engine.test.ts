@@ -189,10 +189,19 @@ describe('answer engine with an LLM', () => {
       });
     const set = await patch({ persona: 'Mia', daily_token_budget: 100, llm_api_key: 'tenant-secret-key' });
     expect(set.statusCode).toBe(200);
-    expect(set.json().assistant).toEqual({ persona: 'Mia', daily_token_budget: 100, llm_api_key_set: true });
+    expect(set.json().assistant).toEqual({
+      persona: 'Mia',
+      daily_token_budget: 100,
+      llm_api_key_set: true,
+      embedding_api_key_set: false,
+    });
     expect(set.body).not.toContain('tenant-secret-key');
     const removed = await patch({ persona: null });
-    expect(removed.json().assistant).toEqual({ daily_token_budget: 100, llm_api_key_set: true });
+    expect(removed.json().assistant).toEqual({
+      daily_token_budget: 100,
+      llm_api_key_set: true,
+      embedding_api_key_set: false,
+    });
     // Another provider does not inherit the platform's model: with none of its own it could never answer.
     const impossible = await patch({ llm_provider: 'anthropic' });
     expect(impossible.statusCode).toBe(422);

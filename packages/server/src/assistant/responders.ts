@@ -7,7 +7,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { LlmConfig } from '../config.ts';
 import type { OutboundPolicy } from '../outbound/outbound-policy.ts';
-import type { KnowledgeStore } from '../storage/knowledge-store.ts';
+import type { KnowledgeStore, Retriever } from '../storage/knowledge-store.ts';
 import type { Tenant } from '../storage/store.ts';
 import { recognizeIntent } from './intents.ts';
 import { KnowledgeResponder } from './knowledge-responder.ts';
@@ -22,6 +22,8 @@ export type WarmUpState = 'warming' | 'ok' | 'unavailable';
 export interface RespondersOptions {
   llm: LlmConfig;
   knowledge: KnowledgeStore;
+  /** What the responders retrieve with (hybrid retrieval); `knowledge` itself when absent. */
+  retriever?: Retriever | undefined;
   log: FastifyBaseLogger;
   /** Answers every tenant, whatever the settings (tests, `RESPONDER=scripted`). */
   fixed?: Responder | undefined;
@@ -44,9 +46,10 @@ export class Responders {
 
   constructor(options: RespondersOptions) {
     this.#fixed = options.fixed;
-    this.#knowledge = new KnowledgeResponder({ retriever: options.knowledge });
+    const retriever = options.retriever ?? options.knowledge;
+    this.#knowledge = new KnowledgeResponder({ retriever });
     this.#llm = new LlmResponder({
-      retriever: options.knowledge,
+      retriever,
       config: options.llm,
       log: options.log,
       ...(options.outbound ? { outbound: options.outbound } : {}),

@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { platformEnvironment } from '../../../../tests/support/spawn-platform.ts';
 import { DEMO_TENANT_ID } from '../tenancy/demo-tenant.ts';
+import { startFakeOpenAi } from '../testing/fake-openai-server.ts';
 
 const CLI_ENTRY = fileURLToPath(new URL('./main.ts', import.meta.url));
 
@@ -36,13 +37,13 @@ let baseUrl: string;
  * Runs `main.ts <args>` in the work directory. Asynchronously, unlike the tenant tests' `runCli`:
  * the CLI fetches pages from the server in this very process, which a blocked event loop would starve.
  */
-function runCli(args: string[]): Promise<CliResult> {
+function runCli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
   const child = spawn(process.execPath, [CLI_ENTRY, ...args], {
     cwd: workDirectory,
     env: platformEnvironment({
       dataDirectory: join(workDirectory, 'data'),
       // The test's pages are on loopback, which ingestion refuses unless the operator allows it.
-      extra: { MIPTECH_DEMO: 'true', LOG_LEVEL: 'silent', OUTBOUND_ALLOW: '127.0.0.1' },
+      extra: { MIPTECH_DEMO: 'true', LOG_LEVEL: 'silent', OUTBOUND_ALLOW: '127.0.0.1', ...env },
     }),
     timeout: CLI_TIMEOUT_MS,
   });
@@ -213,5 +214,47 @@ describe('knowledge delete', { timeout: TEST_TIMEOUT_MS }, () => {
     const again = await runCli(['knowledge', 'delete', pricing, '--tenant', DEMO_TENANT_ID]);
     expect(again.status).not.toBe(0);
     expect(again.stderr).toContain(`No document "${pricing}"`);
+  });
+});
+
+describe('knowledge embed', { timeout: TEST_TIMEOUT_MS }, () => {
+  it('ingest embeds the new passages; a provider failure does not fail the ingest, and embed fills them in later', async () => {
+    const fake = await startFakeOpenAi({ apiKey: 'sk-right' });
+    try {
+      const embedding = (key: string) => ({
+        EMBEDDING_PROVIDER: 'openai-compatible',
+        EMBEDDING_BASE_URL: fake.url,
+        EMBEDDING_MODEL: 'fake-embed',
+        EMBEDDING_API_KEY: key,
+      });
+      const ingested = await runCli(
+        ['knowledge', 'ingest', 'docs', '--tenant', DEMO_TENANT_ID],
+        embedding('sk-wrong'),
+      );
+      expect(ingested.status, ingested.stderr + ingested.stdout).toBe(0);
+      expect(ingested.stdout, ingested.stderr + ingested.stdout).toContain('3 created');
+      expect(ingested.stderr, ingested.stdout).toContain('embeddings failed after 0 passages');
+      expect(ingested.stderr).not.toContain('sk-wrong');
+
+      const embedded = await runCli(
+        ['knowledge', 'embed', '--tenant', DEMO_TENANT_ID],
+        embedding('sk-right'),
+      );
+      expect(embedded.status).toBe(0);
+      expect(embedded.stdout).toMatch(/embeddings: [1-9]\d* passages embedded/);
+      expect(fake.embeddedTexts().some((text) => text.includes('The Pro plan costs 30 € a month.'))).toBe(
+        true,
+      );
+
+      const requests = fake.embeddingRequests().length;
+      const again = await runCli(['knowledge', 'embed', '--tenant', DEMO_TENANT_ID], embedding('sk-right'));
+      expect(again.stdout).toContain('embeddings: 0 passages embedded');
+      expect(fake.embeddingRequests()).toHaveLength(requests);
+
+      const off = await runCli(['knowledge', 'embed', '--tenant', DEMO_TENANT_ID]);
+      expect(off.stdout).toContain('has no embedding model');
+    } finally {
+      await fake.close();
+    }
   });
 });

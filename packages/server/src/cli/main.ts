@@ -11,13 +11,15 @@
  *   knowledge ingest <file|dir|url>... --tenant T   add or update documents (exit 1 if any failed)
  *   knowledge list --tenant T
  *   knowledge delete <document-id> --tenant T
+ *   knowledge embed --tenant T                      embed passages that have no vector (hybrid retrieval)
  */
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { createOwner, inviteOwner, ownerPasswordProblems } from '../auth/owner-bootstrap.ts';
 import { type Config, ConfigError, loadConfig } from '../config.ts';
+import { createHybridKnowledge } from '../knowledge/hybrid-knowledge.ts';
 import { ingestSources, type SourceReport } from '../knowledge/ingest.ts';
-import type { AllowList } from '../outbound/allow-list.ts';
+import type { EmbeddingReport } from '../knowledge/passage-embedding.ts';
 import { createGuardedFetch } from '../outbound/guarded-fetch.ts';
 import { OutboundPolicy } from '../outbound/outbound-policy.ts';
 import { startServer } from '../server.ts';
@@ -45,7 +47,9 @@ const USAGE = `Usage: npm run cli -- <command>
                                                pages, sitemaps); files are named by their path
                                                relative to the current directory
   knowledge list --tenant <id>                 id, passages, title and source of each document
-  knowledge delete <document-id> --tenant <id>`;
+  knowledge delete <document-id> --tenant <id>
+  knowledge embed --tenant <id>                embed the passages that have no vector yet, with the
+                                               tenant's embedding model (ingest does it too)`;
 
 class UsageError extends Error {}
 
@@ -206,7 +210,34 @@ function printSourceReport(report: SourceReport): void {
   else console.log(line);
 }
 
-async function knowledgeCommand(store: Store, args: string[], outboundAllow: AllowList): Promise<void> {
+/**
+ * Embeds the tenant's passages that have no vector under its embedding model and prints what
+ * happened; a tenant without a model prints nothing. A failure is printed but is not the ingest's.
+ */
+async function embedKnowledge(store: Store, config: Config, tenant: string): Promise<EmbeddingReport> {
+  const hybrid = createHybridKnowledge({
+    lexical: store.knowledge,
+    vectors: store.vectors,
+    config: config.embedding,
+    settingsOf: async (id) => (await store.getTenant(id))?.assistant,
+    outbound: new OutboundPolicy({ allow: config.outboundAllow }),
+    // The report below says it; the run's own lines would repeat it.
+    log: { info: () => {}, warn: () => {} },
+  });
+  const report = await hybrid.embedding.update(tenant);
+  if (report.status === 'done') {
+    console.log(`embeddings: ${report.embedded} passages embedded, ${report.pruned} unused vectors removed`);
+  } else if (report.status === 'failed') {
+    console.error(
+      `embeddings failed after ${report.embedded} passages: ${report.error}; ` +
+        'the others are found by their words until `knowledge embed` is run again',
+    );
+  }
+  return report;
+}
+
+async function knowledgeCommand(store: Store, args: string[], config: Config): Promise<void> {
+  const { outboundAllow } = config;
   const { values, positionals } = parseOptions(args);
   const [action, ...targets] = positionals;
   switch (action) {
@@ -224,8 +255,16 @@ async function knowledgeCommand(store: Store, args: string[], outboundAllow: All
         `${totals.created} created, ${totals.updated} updated, ${totals.unchanged} unchanged, ` +
           `${totals.skipped} skipped, ${totals.failed} failed`,
       );
+      await embedKnowledge(store, config, tenant);
       // A script that ingests on deploy must notice a dead link or an unreadable file.
       if (totals.failed) process.exitCode = 1;
+      return;
+    }
+    case 'embed': {
+      const tenant = await requireTenant(store, values.tenant, action);
+      const report = await embedKnowledge(store, config, tenant);
+      if (report.status === 'off') console.log(`Tenant "${tenant}" has no embedding model: nothing to do`);
+      if (report.status === 'failed') process.exitCode = 1;
       return;
     }
     case 'list': {
@@ -261,7 +300,7 @@ async function runStoreCommand(config: Config, command: string, args: string[]):
     } else {
       // As `npm start` would: a fresh development data directory can be filled before the first start.
       if (config.seedDemo) await ensureDemoTenant(store);
-      await knowledgeCommand(store, args, config.outboundAllow);
+      await knowledgeCommand(store, args, config);
     }
   } finally {
     await store.close();

@@ -68,6 +68,12 @@ export interface PassageHit extends PassageRecord {
   source: string;
   /** Relevance, higher is better; comparable only within one result list. */
   score: number;
+  /**
+   * Cosine similarity of the passage's embedding to the question's, from -1 to 1, when hybrid
+   * retrieval is on and the passage has a vector (`knowledge/hybrid-retriever.ts`); comparable
+   * across questions of one model, so a gate may use it. Absent from lexical retrieval.
+   */
+  similarity?: number;
 }
 
 /** What {@link KnowledgeStore.upsertDocument} did. */

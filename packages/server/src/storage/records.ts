@@ -200,3 +200,30 @@ export function toPassage(row: Row): PassageRecord {
     text: String(row.text),
   };
 }
+
+/**
+ * The key a passage's vector is stored under (`passage-vectors.ts`): SHA-256 (hex) of the
+ * document's title, the passage's heading and its text, UTF-8, joined by newlines. The title is in
+ * it because it is in what is embedded. Migration 6 computes the same value in SQL for passages
+ * stored before it.
+ */
+export function passageHash(title: string, heading: string, text: string): string {
+  return createHash('sha256').update(`${title}\n${heading}\n${text}`).digest('hex');
+}
+
+/** A vector as stored: its float32 values, little-endian, in a byte string. */
+export function encodeVector(vector: Float32Array): Uint8Array {
+  const bytes = new Uint8Array(vector.length * 4);
+  const view = new DataView(bytes.buffer);
+  for (let index = 0; index < vector.length; index++) view.setFloat32(index * 4, vector[index] ?? 0, true);
+  return bytes;
+}
+
+/** The vector of a stored byte string (a Buffer from pg, a Uint8Array from node:sqlite). */
+export function decodeVector(value: unknown): Float32Array {
+  if (!(value instanceof Uint8Array)) throw new TypeError('a stored vector is a byte string');
+  const vector = new Float32Array(Math.floor(value.byteLength / 4));
+  const view = new DataView(value.buffer, value.byteOffset, value.byteLength);
+  for (let index = 0; index < vector.length; index++) vector[index] = view.getFloat32(index * 4, true);
+  return vector;
+}

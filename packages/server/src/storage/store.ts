@@ -6,6 +6,7 @@
 import type { AssistantSettings, ChatStatus, MessageRole } from '@miptech/protocol';
 import type { AccountStore } from './account-store.ts';
 import type { KnowledgeStore } from './knowledge-store.ts';
+import type { PassageVectorStore } from './passage-vectors.ts';
 
 /** A company that uses the platform. */
 export interface Tenant {
@@ -294,6 +295,8 @@ export interface Store extends AccountStore {
 
   /** The knowledge base: documents, passages and their retrieval. */
   readonly knowledge: KnowledgeStore;
+  /** Embedding vectors of the knowledge base's passages, for hybrid retrieval. */
+  readonly vectors: PassageVectorStore;
 
   /** Messages with `seq > after_seq`, oldest first; undefined when the chat is not the tenant's. */
   listMessages(

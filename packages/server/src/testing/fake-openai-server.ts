@@ -5,10 +5,16 @@
  * `finish_reason`, a usage chunk when `stream_options.include_usage` is set, then `data: [DONE]`;
  * errors as a non-2xx status with `{"error":{"message","type","param","code"}}`. Each test scripts
  * what it answers (text, pace, failures) and asserts the requests it recorded.
+ *
+ * `POST /v1/embeddings` answers as OpenAI's does (`{"object":"list","data":[{"object":"embedding",
+ * "index","embedding"}],"model","usage":{"prompt_tokens","total_tokens"}}`, floats or base64 as
+ * `encoding_format` asks) with deterministic vectors (`fake-embeddings.ts`): a hashed bag of words,
+ * so texts sharing words are close, plus concept groups, so chosen synonyms are close too.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { DEFAULT_CONCEPTS, fakeEmbedding } from './fake-embeddings.ts';
 
 /** What the client sent in `POST /v1/chat/completions` (the fields tests look at; the rest is kept). */
 export interface ChatCompletionBody {
@@ -67,6 +73,13 @@ export interface FakeOpenAiOptions extends FakeBehaviour {
   apiKey?: string;
   /** Model ids listed by `GET /v1/models` (default `['fake-model']`). */
   models?: string[];
+  /**
+   * Groups of words `/v1/embeddings` treats as one meaning (each group one direction), so a
+   * paraphrase with no word in common is close; default {@link DEFAULT_CONCEPTS}.
+   */
+  concepts?: string[][];
+  /** Length of the vectors `/v1/embeddings` returns unless the request asks for `dimensions` (default 64). */
+  embeddingDimensions?: number;
 }
 
 /** A running fake server. */
@@ -77,6 +90,10 @@ export interface FakeOpenAi {
   requests: RecordedRequest[];
   /** The recorded `POST /v1/chat/completions` requests. */
   chatRequests(): RecordedRequest[];
+  /** The recorded `POST /v1/embeddings` requests. */
+  embeddingRequests(): RecordedRequest[];
+  /** Every text `/v1/embeddings` was asked to embed, in order, failed requests included. */
+  embeddedTexts(): string[];
   /** Replaces the behaviour for the following requests (and resets the `failTimes` count). */
   script(behaviour: FakeBehaviour): void;
   /** Stops listening and cuts open connections (stalled streams included). */
@@ -93,7 +110,13 @@ export interface FakeOpenAi {
  * await openai.close();
  */
 export async function startFakeOpenAi(options: FakeOpenAiOptions = {}): Promise<FakeOpenAi> {
-  const { apiKey, models = ['fake-model'], ...initial } = options;
+  const {
+    apiKey,
+    models = ['fake-model'],
+    concepts = DEFAULT_CONCEPTS,
+    embeddingDimensions = 64,
+    ...initial
+  } = options;
   const requests: RecordedRequest[] = [];
   let behaviour: FakeBehaviour = initial;
   let failuresLeft = initial.failTimes ?? Number.POSITIVE_INFINITY;
@@ -113,7 +136,8 @@ export async function startFakeOpenAi(options: FakeOpenAiOptions = {}): Promise<
     }
     const isChat = request.method === 'POST' && path === '/v1/chat/completions';
     const isModels = request.method === 'GET' && path === '/v1/models';
-    if (!isChat && !isModels) {
+    const isEmbeddings = request.method === 'POST' && path === EMBEDDINGS_PATH;
+    if (!isChat && !isModels && !isEmbeddings) {
       return sendError(response, { type: 'status', status: 404, message: `Unknown path ${path}` });
     }
     const current = behaviour;
@@ -127,6 +151,7 @@ export async function startFakeOpenAi(options: FakeOpenAiOptions = {}): Promise<
         return;
       }
     }
+    if (isEmbeddings) return sendEmbeddings(response, body, { concepts, dimensions: embeddingDimensions });
     if (isModels) {
       const data = models.map((id) => ({ id, object: 'model', created: 1_700_000_000, owned_by: 'fake' }));
       return sendJson(response, 200, { object: 'list', data });
@@ -168,6 +193,11 @@ export async function startFakeOpenAi(options: FakeOpenAiOptions = {}): Promise<
     url: `http://127.0.0.1:${port}/v1`,
     requests,
     chatRequests: () => requests.filter((request) => request.path === '/v1/chat/completions'),
+    embeddingRequests: () => requests.filter((request) => request.path === EMBEDDINGS_PATH),
+    embeddedTexts: () =>
+      requests
+        .filter((request) => request.path === EMBEDDINGS_PATH)
+        .flatMap((request) => inputsOf(request.body) ?? []),
     script(next) {
       behaviour = next;
       failuresLeft = next.failTimes ?? Number.POSITIVE_INFINITY;
@@ -227,7 +257,61 @@ async function stream(response: ServerResponse, plan: StreamPlan): Promise<void>
   response.end('data: [DONE]\n\n');
 }
 
+const EMBEDDINGS_PATH = '/v1/embeddings';
+
+/** The texts of an embeddings request, or undefined when `input` is not a string or strings. */
+function inputsOf(body: ChatCompletionBody | undefined): string[] | undefined {
+  const input = body?.input;
+  if (typeof input === 'string') return [input];
+  if (Array.isArray(input) && input.every((item) => typeof item === 'string')) return input as string[];
+  return undefined;
+}
+
+/** Answers `POST /v1/embeddings` as OpenAI does, or with its 400 for a request it would refuse. */
+function sendEmbeddings(
+  response: ServerResponse,
+  body: ChatCompletionBody | undefined,
+  options: { concepts: string[][]; dimensions: number },
+): void {
+  const inputs = inputsOf(body);
+  const model = body?.model;
+  const dimensions = body?.dimensions ?? options.dimensions;
+  if (!inputs || inputs.length === 0 || inputs.length > 2048 || typeof model !== 'string') {
+    const message = "'input' must be a string or an array of 1 to 2048 strings, and 'model' is required";
+    sendError(response, { type: 'status', status: 400, message });
+    return;
+  }
+  if (
+    typeof dimensions !== 'number' ||
+    !Number.isInteger(dimensions) ||
+    dimensions < 1 ||
+    dimensions > 4096
+  ) {
+    sendError(response, { type: 'status', status: 400, message: "'dimensions' must be 1 to 4096" });
+    return;
+  }
+  const base64 = body?.encoding_format === 'base64';
+  const data = inputs.map((input, index) => {
+    const vector = fakeEmbedding(input, { concepts: options.concepts, dimensions });
+    const embedding = base64
+      ? Buffer.from(new Float32Array(vector).buffer).toString('base64')
+      : Array.from(vector);
+    return { object: 'embedding', index, embedding };
+  });
+  const tokens = inputs.reduce(
+    (sum, input) => sum + Math.max(1, input.split(/\s+/).filter(Boolean).length),
+    0,
+  );
+  sendJson(response, 200, {
+    object: 'list',
+    data,
+    model,
+    usage: { prompt_tokens: tokens, total_tokens: tokens },
+  });
+}
+
 const ERROR_BODIES: Record<number, { message: string; type: string; code: string | null }> = {
+  400: { message: 'Invalid request.', type: 'invalid_request_error', code: null },
   401: { message: 'Incorrect API key provided.', type: 'invalid_request_error', code: 'invalid_api_key' },
   404: { message: 'Not found.', type: 'invalid_request_error', code: 'not_found' },
   429: { message: 'Rate limit reached for requests.', type: 'requests', code: 'rate_limit_exceeded' },

@@ -12,7 +12,7 @@ import { ApiError } from '../../errors/api-error.ts';
 import { DocumentTooComplexError } from '../../knowledge/document-limits.ts';
 import { EmptyDocumentError, type prepareDocument } from '../../knowledge/prepare-document.ts';
 import { prepareDocumentOffThread } from '../../knowledge/prepare-off-thread.ts';
-import type { KnowledgeStore } from '../../storage/knowledge-store.ts';
+import type { KnowledgeStore, Retriever } from '../../storage/knowledge-store.ts';
 import { tenantOf } from '../../tenancy/require-tenant.ts';
 import { errorResponses } from '../schemas.ts';
 
@@ -36,15 +36,26 @@ const SearchHits = z.object({
       heading: z.string(),
       text: z.string(),
       score: z.number(),
+      similarity: z
+        .number()
+        .optional()
+        .describe("Cosine similarity to the question's embedding, when the tenant has an embedding model"),
     }),
   ),
 });
 
 export async function knowledgeRoutes(
   app: FastifyInstance,
-  options: { knowledge: KnowledgeStore },
+  options: {
+    knowledge: KnowledgeStore;
+    /** What the assistant retrieves with (hybrid where configured); the store's own search when absent. */
+    retriever?: Retriever;
+    /** Called after a document was stored, with its tenant (to embed its new passages). */
+    onStored?: (tenant_id: string) => void;
+  },
 ): Promise<void> {
   const { knowledge } = options;
+  const retriever = options.retriever ?? knowledge;
   const api = app.withTypeProvider<ZodTypeProvider>();
 
   api.post(
@@ -77,6 +88,7 @@ export async function knowledgeRoutes(
         throw error;
       }
       const { document, outcome } = await knowledge.upsertDocument(prepared);
+      if (outcome !== 'unchanged') options.onStored?.(document.tenant_id);
       return reply.status(outcome === 'created' ? 201 : 200).send({ ...document, outcome });
     },
   );
@@ -142,7 +154,7 @@ export async function knowledgeRoutes(
       },
     },
     async (request) => {
-      const hits = await knowledge.search(tenantOf(request).id, request.query.q, {
+      const hits = await retriever.search(tenantOf(request).id, request.query.q, {
         limit: request.query.limit,
       });
       return {
@@ -153,6 +165,7 @@ export async function knowledgeRoutes(
           heading: hit.heading,
           text: hit.text,
           score: hit.score,
+          ...(hit.similarity === undefined ? {} : { similarity: hit.similarity }),
         })),
       };
     },

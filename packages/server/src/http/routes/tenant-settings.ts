@@ -1,6 +1,6 @@
 /**
  * `/api/v1/tenant`: the settings of the caller's tenant (name, allowed origins, greeting, and the
- * assistant's persona, prompt, LLM overrides and budget).
+ * assistant's persona, prompt, LLM and embedding overrides and budget).
  */
 import {
   type AssistantSettings,
@@ -10,10 +10,11 @@ import {
 } from '@miptech/protocol';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { effectiveLlm, resolvedBaseUrl } from '../../assistant/llm-model.ts';
+import { effectiveLlm } from '../../assistant/llm-model.ts';
 import { ANY_ROLE, MANAGERS } from '../../auth/access.ts';
-import type { LlmConfig } from '../../config.ts';
+import type { EmbeddingConfig, LlmConfig } from '../../config.ts';
 import { ApiError } from '../../errors/api-error.ts';
+import { resolveEmbedding } from '../../knowledge/embedding-model.ts';
 import { type OutboundPolicy, OutboundRefusedError } from '../../outbound/outbound-policy.ts';
 import type { Store, Tenant } from '../../storage/store.ts';
 import { tenantOf } from '../../tenancy/require-tenant.ts';
@@ -22,9 +23,17 @@ import { errorResponses } from '../schemas.ts';
 
 export async function tenantSettingsRoutes(
   app: FastifyInstance,
-  options: { store: Store; directory: TenantDirectory; llm: LlmConfig; outbound: OutboundPolicy },
+  options: {
+    store: Store;
+    directory: TenantDirectory;
+    llm: LlmConfig;
+    embedding: EmbeddingConfig;
+    outbound: OutboundPolicy;
+    /** Called after a change, with the tenant: a new embedding model needs the knowledge embedded. */
+    onChange?: (tenant_id: string) => void;
+  },
 ): Promise<void> {
-  const { store, directory, llm, outbound } = options;
+  const { store, directory, llm, embedding, outbound } = options;
   const api = app.withTypeProvider<ZodTypeProvider>();
 
   api.get(
@@ -56,14 +65,19 @@ export async function tenantSettingsRoutes(
     },
     async (request) => {
       const { assistant: patch, ...rest } = request.body;
-      const assistant = patch ? mergeAssistant(tenantOf(request).assistant, patch, llm) : undefined;
-      if (patch?.llm_base_url) await checkBaseUrl(patch.llm_base_url, llm, outbound);
+      const assistant = patch
+        ? mergeAssistant(tenantOf(request).assistant, patch, llm, embedding)
+        : undefined;
+      if (patch?.llm_base_url) await checkBaseUrl('llm_base_url', patch.llm_base_url, llm, outbound);
+      if (patch?.embedding_base_url)
+        await checkBaseUrl('embedding_base_url', patch.embedding_base_url, embedding, outbound);
       const updated = await store.updateTenant(tenantOf(request).id, {
         ...rest,
         ...(assistant ? { assistant } : {}),
       });
       if (!updated) throw new ApiError('tenant_not_found');
       directory.invalidate();
+      options.onChange?.(updated.id);
       return toView(updated);
     },
   );
@@ -75,27 +89,36 @@ export async function tenantSettingsRoutes(
  * failed replies. The platform's own `LLM_BASE_URL` is the operator's choice and stays allowed.
  * The check is repeated on every connection (`outbound/guarded-fetch.ts`), where it counts.
  */
-async function checkBaseUrl(url: string, llm: LlmConfig, outbound: OutboundPolicy): Promise<void> {
-  if (
-    llm.baseUrl !== undefined &&
-    resolvedBaseUrl({ provider: llm.provider, baseUrl: url }) === resolvedBaseUrl(llm)
-  )
-    return;
+async function checkBaseUrl(
+  field: 'llm_base_url' | 'embedding_base_url',
+  url: string,
+  platform: { baseUrl: string | undefined },
+  outbound: OutboundPolicy,
+): Promise<void> {
+  const trimmed = (value: string) => value.replace(/\/+$/, '');
+  if (platform.baseUrl !== undefined && trimmed(url) === trimmed(platform.baseUrl)) return;
   try {
     await outbound.assess(url);
   } catch (error) {
     if (!(error instanceof OutboundRefusedError)) throw error;
-    const detail = `assistant.llm_base_url is refused: ${error.message}`;
+    const detail = `assistant.${field} is refused: ${error.message}`;
     throw new ApiError('outbound_url_refused', detail, [
-      { field: 'body.assistant.llm_base_url', message: error.message },
+      { field: `body.assistant.${field}`, message: error.message },
     ]);
   }
 }
 
-/** The tenant as read back: the LLM API key is write-only. */
+/** The tenant as read back: the API keys are write-only. */
 function toView(tenant: Tenant) {
-  const { llm_api_key, ...assistant } = tenant.assistant;
-  return { ...tenant, assistant: { ...assistant, llm_api_key_set: Boolean(llm_api_key) } };
+  const { llm_api_key, embedding_api_key, ...assistant } = tenant.assistant;
+  return {
+    ...tenant,
+    assistant: {
+      ...assistant,
+      llm_api_key_set: Boolean(llm_api_key),
+      embedding_api_key_set: Boolean(embedding_api_key),
+    },
+  };
 }
 
 /** Applies the patch (null removes a field) and refuses an LLM setting that could never answer. */
@@ -103,6 +126,7 @@ function mergeAssistant(
   current: AssistantSettings,
   patch: AssistantSettingsPatch,
   llm: LlmConfig,
+  embedding: EmbeddingConfig,
 ): AssistantSettings {
   const merged: Record<string, unknown> = { ...current };
   for (const [field, value] of Object.entries(patch)) {
@@ -116,6 +140,14 @@ function mergeAssistant(
     const detail = problem.replace(
       /^LLM_(\w+)/,
       (_match, name: string) => `assistant.llm_${name.toLowerCase()}`,
+    );
+    throw new ApiError('validation_failed', detail, [{ field: 'body.assistant', message: detail }]);
+  }
+  const embeddingProblem = resolveEmbedding(embedding, settings).problem;
+  if (embeddingProblem) {
+    const detail = embeddingProblem.replace(
+      /^EMBEDDING_(\w+)/,
+      (_match, name: string) => `assistant.embedding_${name.toLowerCase()}`,
     );
     throw new ApiError('validation_failed', detail, [{ field: 'body.assistant', message: detail }]);
   }

@@ -219,4 +219,32 @@ export const POSTGRES_MIGRATIONS: ReadonlyArray<{ version: number; name: string;
       CREATE INDEX knowledge_passages_search ON knowledge_passages USING gin (search);
     `,
   },
+  {
+    version: 6,
+    name: 'passage content hashes and vectors',
+    sql: `
+      -- The key of a passage's vector: SHA-256 of its document's title, its heading and its text
+      -- (records.ts passageHash). Written by every insert from here on; the rows already there are
+      -- hashed here.
+      ALTER TABLE knowledge_passages ADD COLUMN text_hash text NOT NULL DEFAULT '';
+      UPDATE knowledge_passages SET text_hash =
+        encode(sha256(convert_to(title || E'\\n' || heading || E'\\n' || text, 'UTF8')), 'hex');
+      CREATE INDEX knowledge_passages_by_hash ON knowledge_passages (tenant_id, text_hash);
+
+      -- Embedding vectors by content, not by passage: an upsert replaces passages, and unchanged
+      -- text keeps its vector by keeping its hash. float32 little-endian in bytea, as in SQLite
+      -- (no pgvector: the platform runs on a stock PostgreSQL). Identity ids only grow, so the
+      -- count and the largest id together tell a cache whether anything changed.
+      CREATE TABLE knowledge_vectors (
+        id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        tenant_id text NOT NULL REFERENCES tenants(id),
+        model text NOT NULL,
+        text_hash text NOT NULL,
+        dimensions integer NOT NULL,
+        vector bytea NOT NULL,
+        created_at timestamptz NOT NULL,
+        UNIQUE (tenant_id, model, text_hash)
+      );
+    `,
+  },
 ];

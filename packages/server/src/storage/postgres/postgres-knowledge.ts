@@ -13,7 +13,7 @@ import type {
   UpsertResult,
   VocabularyTerm,
 } from '../knowledge-store.ts';
-import { contentHash, newId, now, toDocument, toPassage } from '../records.ts';
+import { contentHash, newId, now, passageHash, toDocument, toPassage } from '../records.ts';
 import { searchTerms, websearchQuery } from '../search-terms.ts';
 import { type Outcome, type Row, transaction } from './transaction.ts';
 
@@ -221,15 +221,16 @@ export class PostgresKnowledge implements KnowledgeStore {
 /** Writes the document's passages in one statement, numbered from 0 in the order given. */
 async function insertPassages(client: pg.PoolClient, document_id: string, document: NewDocument) {
   await client.query(
-    `INSERT INTO knowledge_passages (document_id, tenant_id, ordinal, title, heading, text)
-     SELECT $1, $2, passage.ordinal - 1, $3, passage.heading, passage.text
-     FROM unnest($4::text[], $5::text[]) WITH ORDINALITY AS passage (heading, text, ordinal)`,
+    `INSERT INTO knowledge_passages (document_id, tenant_id, ordinal, title, heading, text, text_hash)
+     SELECT $1, $2, passage.ordinal - 1, $3, passage.heading, passage.text, passage.text_hash
+     FROM unnest($4::text[], $5::text[], $6::text[]) WITH ORDINALITY AS passage (heading, text, text_hash, ordinal)`,
     [
       document_id,
       document.tenant_id,
       document.title,
       document.passages.map((passage) => passage.heading),
       document.passages.map((passage) => passage.text),
+      document.passages.map((passage) => passageHash(document.title, passage.heading, passage.text)),
     ],
   );
 }

@@ -9,6 +9,7 @@ import pg from 'pg';
 import { DelegatingAccountStore } from '../delegating-account-store.ts';
 import type { KnowledgeStore } from '../knowledge-store.ts';
 import type { MessageStreamPart } from '../message-stream-part.ts';
+import type { PassageVectorStore } from '../passage-vectors.ts';
 import { newId, normalizeTime, now, toChat, toTenant } from '../records.ts';
 import {
   type AppendResult,
@@ -34,6 +35,7 @@ import { PostgresAccounts } from './postgres-accounts.ts';
 import { PostgresChatState } from './postgres-chat-state.ts';
 import { PostgresKnowledge } from './postgres-knowledge.ts';
 import { PostgresMessages } from './postgres-messages.ts';
+import { PostgresPassageVectors } from './postgres-passage-vectors.ts';
 import { isUniqueViolation, type Row, transaction } from './transaction.ts';
 
 /** Options for {@link PostgresStore}. */
@@ -63,6 +65,7 @@ const SCHEMA_NAME = /^[a-z_][a-z0-9_]*$/i;
 export class PostgresStore extends DelegatingAccountStore implements Store {
   readonly kind = 'postgres' as const;
   readonly knowledge: KnowledgeStore;
+  readonly vectors: PassageVectorStore;
   readonly #pool: pg.Pool;
   readonly #schema: string | undefined;
   readonly #messages: MessageStreamPart;
@@ -88,6 +91,7 @@ export class PostgresStore extends DelegatingAccountStore implements Store {
     this.#schema = options.schema;
     this.#messages = options.messages?.(pool) ?? new PostgresMessages(pool);
     this.knowledge = new PostgresKnowledge(pool);
+    this.vectors = new PostgresPassageVectors(pool);
     this.#chatState = new PostgresChatState(pool);
   }
 

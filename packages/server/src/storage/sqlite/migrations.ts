@@ -230,4 +230,39 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; name: string; s
       END;
     `,
   },
+  {
+    version: 6,
+    name: 'passage content hashes and vectors',
+    sql: `
+      -- The key of a passage's vector: SHA-256 of its document's title, its heading and its text
+      -- (records.ts passageHash). Written by every insert from here on; the rows already there are
+      -- hashed by sha256_hex(), which the store registers on its connection before migrating.
+      ALTER TABLE knowledge_passages ADD COLUMN text_hash TEXT NOT NULL DEFAULT '';
+      -- Only a change of what is indexed reindexes: setting text_hash must not touch the FTS index.
+      DROP TRIGGER knowledge_passages_reindex;
+      CREATE TRIGGER knowledge_passages_reindex AFTER UPDATE OF document_id, heading, text ON knowledge_passages BEGIN
+        DELETE FROM knowledge_search WHERE rowid = old.id;
+        INSERT INTO knowledge_search (rowid, title, heading, text)
+          VALUES (new.id, (SELECT title FROM knowledge_documents WHERE id = new.document_id), new.heading, new.text);
+      END;
+      UPDATE knowledge_passages SET text_hash = sha256_hex(
+        (SELECT title FROM knowledge_documents WHERE id = knowledge_passages.document_id)
+          || char(10) || heading || char(10) || text);
+      CREATE INDEX knowledge_passages_by_hash ON knowledge_passages (tenant_id, text_hash);
+
+      -- Embedding vectors by content, not by passage: an upsert replaces passages, and unchanged
+      -- text keeps its vector by keeping its hash. AUTOINCREMENT: ids only grow, so the count and
+      -- the largest id together tell a cache whether anything changed (passage-vectors.ts version).
+      CREATE TABLE knowledge_vectors (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        tenant_id TEXT NOT NULL REFERENCES tenants(id),
+        model TEXT NOT NULL,
+        text_hash TEXT NOT NULL,
+        dimensions INTEGER NOT NULL,
+        vector BLOB NOT NULL,
+        created_at TEXT NOT NULL,
+        UNIQUE (tenant_id, model, text_hash)
+      ) STRICT;
+    `,
+  },
 ];

@@ -13,7 +13,7 @@ import type {
   UpsertResult,
   VocabularyTerm,
 } from '../knowledge-store.ts';
-import { contentHash, newId, now, toDocument, toPassage } from '../records.ts';
+import { contentHash, newId, now, passageHash, toDocument, toPassage } from '../records.ts';
 import { fts5Query, searchTerms } from '../search-terms.ts';
 import { immediateTransaction } from './transaction.ts';
 
@@ -110,10 +110,12 @@ export class SqliteKnowledge implements KnowledgeStore {
           );
       }
       const insert = this.#db.prepare(
-        'INSERT INTO knowledge_passages (document_id, tenant_id, ordinal, heading, text) VALUES (?, ?, ?, ?, ?)',
+        `INSERT INTO knowledge_passages (document_id, tenant_id, ordinal, heading, text, text_hash)
+         VALUES (?, ?, ?, ?, ?, ?)`,
       );
       document.passages.forEach((passage, ordinal) => {
-        insert.run(record.id, record.tenant_id, ordinal, passage.heading, passage.text);
+        const hash = passageHash(document.title, passage.heading, passage.text);
+        insert.run(record.id, record.tenant_id, ordinal, passage.heading, passage.text, hash);
       });
       return { document: record, outcome: existing ? 'updated' : 'created' };
     });

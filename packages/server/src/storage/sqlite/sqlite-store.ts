@@ -5,12 +5,14 @@
  * this process; `BEGIN IMMEDIATE` takes the write lock up front so that a second process on the
  * same file (a CLI next to a running server) waits instead of failing half-way.
  */
+import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { DelegatingAccountStore } from '../delegating-account-store.ts';
 import type { KnowledgeStore } from '../knowledge-store.ts';
 import type { MessageStreamPart } from '../message-stream-part.ts';
+import type { PassageVectorStore } from '../passage-vectors.ts';
 import { newId, normalizeTime, now, toChat, toTenant } from '../records.ts';
 import {
   type AppendResult,
@@ -36,6 +38,7 @@ import { SqliteAccounts } from './sqlite-accounts.ts';
 import { SqliteChatState } from './sqlite-chat-state.ts';
 import { SqliteKnowledge } from './sqlite-knowledge.ts';
 import { SqliteMessages } from './sqlite-messages.ts';
+import { SqlitePassageVectors } from './sqlite-passage-vectors.ts';
 import { immediateTransaction, isUniqueViolation, prepared } from './transaction.ts';
 
 /** Options for {@link SqliteStore}. */
@@ -53,6 +56,7 @@ export interface SqliteStoreOptions {
 export class SqliteStore extends DelegatingAccountStore implements Store {
   readonly kind = 'sqlite' as const;
   readonly knowledge: KnowledgeStore;
+  readonly vectors: PassageVectorStore;
   readonly #db: DatabaseSync;
   readonly #messages: MessageStreamPart;
   readonly #chatState: SqliteChatState;
@@ -62,10 +66,15 @@ export class SqliteStore extends DelegatingAccountStore implements Store {
     const db = new DatabaseSync(options.path, { enableForeignKeyConstraints: true });
     // FULL makes every acknowledged commit durable across power loss, not only a process crash.
     db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;');
+    // Migration 6 hashes the passages stored before it; SQLite has no SHA-256 of its own.
+    db.function('sha256_hex', { deterministic: true }, (value) =>
+      createHash('sha256').update(String(value)).digest('hex'),
+    );
     super(new SqliteAccounts(db));
     this.#db = db;
     this.#messages = options.messages?.(db) ?? new SqliteMessages(db);
     this.knowledge = new SqliteKnowledge(db);
+    this.vectors = new SqlitePassageVectors(db);
     this.#chatState = new SqliteChatState(db);
   }
 
