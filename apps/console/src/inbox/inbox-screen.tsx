@@ -110,7 +110,7 @@ export function InboxScreen({ chatId }: { chatId: string | undefined }) {
             {inbox.error}
           </p>
         )}
-        <div id="chat-list" role="tabpanel" aria-labelledby={`tab-${list}`}>
+        <div id="chat-list" role="tabpanel" aria-labelledby={`tab-${list}`} aria-busy={!inbox.loaded}>
           {searching && !searchDone && <p className="empty">Searching…</p>}
           {inbox.loaded && (!searching || searchDone) && shown.length === 0 && (
             <p className="empty">{searching ? 'No chat matches.' : 'No chats here.'}</p>
