@@ -78,9 +78,19 @@ describe('the operator console', () => {
   it('a handoff appears live, is taken over, answered, given back, and the AI answers again', async () => {
     const operator = await newPage();
     await signIn(operator, platform, owner);
+    // Every read of the chat list, to show that the inbox is pushed, not polled.
+    const listReads: string[] = [];
+    operator.on('request', (request) => {
+      if (/\/api\/v1\/chats\?/.test(request.url())) listReads.push(request.url());
+    });
     // A reload keeps the operator signed in (the HttpOnly refresh cookie), with no token in storage.
     await operator.reload();
     await operator.getByRole('heading', { name: 'Inbox' }).waitFor();
+    // The lists are read once when the inbox subscription starts (a first page of each), then
+    // only frames arrive: from here on, the count of reads must not move.
+    await operator.locator('#chat-list[aria-busy="false"]').waitFor();
+    const reads = listReads.length;
+    expect(reads).toBeGreaterThanOrEqual(4);
     const stored = await operator.evaluate(() => JSON.stringify({ ...localStorage, ...sessionStorage }));
     expect(stored).not.toMatch(/eyJ|refresh/i);
     expect(await operator.getByRole('tab', { name: /Needs a human/ }).getAttribute('aria-selected')).toBe(
@@ -94,10 +104,18 @@ describe('the operator console', () => {
     const entry = chatEntry(operator, chatId);
     await entry.waitFor({ timeout: 10_000 });
     expect(await entry.textContent()).toMatch(/waiting \d+ s/);
+    // The line shows the last message and the page; the title counts the chats waiting.
+    expect(await entry.textContent()).toContain('AI: ');
+    expect(await entry.textContent()).toContain(platform.url);
+    expect(await operator.title()).toMatch(/^\(\d+\) Inbox/);
+    // It came over the socket: the list was not read again (while the visitor chatted and asked).
+    expect(listReads).toHaveLength(reads);
     expect(await seriousViolations(operator)).toEqual([]);
     await shoot(operator, 'console-inbox.png', 'the console inbox with a chat that needs a human');
 
-    await entry.click();
+    // By keyboard: the chat's link, then Enter.
+    await entry.focus();
+    await operator.keyboard.press('Enter');
     await operator
       .getByRole('heading', { name: /Visitor/, level: 2 })
       .first()
@@ -116,8 +134,21 @@ describe('the operator console', () => {
     await expect
       .poll(() => visitor.locator('.row.human .bubble').allTextContents())
       .toEqual([expect.stringContaining('Hi, Anna here. How can I help?')]);
+
+    // An internal note: in the operator's thread, never on the visitor's side.
+    await operator.getByRole('radio', { name: 'An internal note' }).check();
+    await operator.getByLabel(/^Internal note/).fill('Asked about pricing twice: offer a call.');
+    await operator.getByLabel(/^Internal note/).press('Enter');
+    await expect
+      .poll(() => operator.locator('.message.note').allTextContents())
+      .toEqual([expect.stringContaining('Asked about pricing twice: offer a call.')]);
+    await operator.getByRole('radio', { name: 'A reply to the visitor' }).check();
     expect(await seriousViolations(operator)).toEqual([]);
-    await shoot(operator, 'console-conversation.png', 'a conversation taken over in the console');
+    await shoot(
+      operator,
+      'console-conversation.png',
+      'a conversation taken over in the console, with a note',
+    );
 
     await operator.getByRole('button', { name: 'Give back to the AI' }).click();
     await expect
@@ -131,6 +162,22 @@ describe('the operator console', () => {
     await expect
       .poll(() => operator.locator('.message.assistant[data-status="complete"]').count(), { timeout: 15_000 })
       .toBe(2);
+    // The note never reached the visitor: not on the page, not in the chat's log.
+    expect(await visitor.locator('body').textContent()).not.toContain('offer a call');
+    expect(JSON.stringify(stored2)).not.toContain('offer a call');
+
+    // Close, then reopen: the chat is the AI's again.
+    await operator.getByRole('button', { name: 'Close' }).click();
+    await expect
+      .poll(() => operator.locator('.conversation-header .status').textContent())
+      .toContain('Closed');
+    await operator.getByRole('button', { name: 'Reopen' }).click();
+    await expect
+      .poll(() => operator.locator('.conversation-header .status').textContent())
+      .toContain('AI answering');
+    await expect
+      .poll(() => operator.locator('.message.system').last().textContent())
+      .toBe('Anna Owner reopened the chat.');
   });
 
   it('a second operator cannot take the same chat, and is told who has it', async () => {
@@ -234,5 +281,57 @@ describe('the operator console', () => {
     await agentPage.goto(`${platform.url}/console/settings`);
     await expect.poll(() => agentPage.getByRole('alert').textContent()).toContain('Only owners and admins');
     expect(await agentPage.getByRole('button', { name: 'Save settings' }).count()).toBe(0);
+  });
+
+  // Last: it leaves 500 open chats behind.
+  it('stays responsive with 500 open chats: the first page renders, more pages load, search finds by content', async () => {
+    const tenant_id = 'miptech-company';
+    let needle = '';
+    for (let index = 0; index < 500; index += 1) {
+      const chat = await platform.store.createChat({
+        tenant_id,
+        session_id: `bulk-session-${index}`,
+        visitor_id: `bulk-visitor-${String(index).padStart(3, '0')}`,
+        title: 'Website Chat',
+        context: { page_url: `https://example.com/bulk/${index}` },
+      });
+      if (index === 123) {
+        needle = chat.id;
+        await platform.store.appendMessage({
+          tenant_id,
+          chat_id: chat.id,
+          role: 'user',
+          content: 'Do you repair vintage typewriters?',
+          metadata: {},
+        });
+      }
+    }
+    const page = await newPage();
+    await signIn(page, platform, owner);
+    await page.getByRole('tab', { name: /All open/ }).click();
+    const entries = page.locator('#chat-list a.chat-item');
+    // The first page only: 50 of the 500 (plus any open chat the other lists' first pages brought).
+    await expect.poll(() => entries.count()).toBeGreaterThanOrEqual(50);
+    const first = await entries.count();
+    expect(first).toBeLessThan(100);
+    expect(await page.getByRole('tab', { name: /All open/ }).textContent()).toMatch(/\d+\+/);
+    expect(await seriousViolations(page)).toEqual([]);
+    await shoot(page, 'console-inbox-500.png', 'the inbox with 500 open chats, first page');
+
+    // The list scrolls to its end, where the next page is asked for.
+    const more = page.getByRole('button', { name: 'Show more chats' });
+    await more.scrollIntoViewIfNeeded();
+    await more.click();
+    await expect.poll(() => entries.count()).toBe(first + 50);
+    await entries.last().scrollIntoViewIfNeeded();
+    const box = await entries.last().boundingBox();
+    expect(box && box.y + box.height <= DESKTOP.viewport.height).toBe(true);
+
+    // Search by message content reaches chats not loaded yet (the server searches).
+    await page.getByLabel('Search visitors, pages and messages').fill('vintage typewriters');
+    await expect.poll(() => entries.count()).toBe(1);
+    expect(await entries.first().getAttribute('href')).toContain(needle);
+    expect(await entries.first().textContent()).toContain('Visitor: Do you repair vintage typewriters?');
+    expect(await entries.first().textContent()).toContain('1 unread');
   });
 });

@@ -2,7 +2,8 @@
  * One WebSocket to the platform that stays up: it reconnects with back-off and full jitter (no
  * attempt limit), at once when the browser comes back online or the page becomes visible, and
  * when the server says it is going away. On every (re)connection it joins each chat again from
- * that chat's resume point (`since_seq`), so the server replays exactly what was missed.
+ * that chat's resume point (`since_seq`), so the server replays exactly what was missed, and
+ * subscribes to the operator inbox again when it was subscribed (`subscribeInbox`).
  * Refusals that waiting cannot fix (unknown tenant, forbidden origin, bad token) stop it with an
  * error instead of retrying forever.
  */
@@ -49,6 +50,7 @@ const FINAL_CLOSE_CODES = new Set<number>([
 export class RealtimeConnection extends Emitter<RealtimeEvents> {
   readonly #options: RealtimeConnectionOptions;
   readonly #joined = new Map<string, Joined>();
+  #inbox = false;
   #socket: WebSocket | undefined;
   #state: ConnectionState = 'idle';
   #attempt = 0;
@@ -92,6 +94,22 @@ export class RealtimeConnection extends Emitter<RealtimeEvents> {
     this.#joined.set(chatId, options);
     // Before the greeting, the join goes out with the others once the connection is established.
     if (this.#state === 'open') this.#sendJoin(chatId, options);
+  }
+
+  /**
+   * Operators: receive the tenant's inbox (`inbox_chat` frames) now and after every reconnection.
+   * Each `inbox_subscribed` frame marks a fresh subscription: read the list then, since changes
+   * made while the socket was down were not sent.
+   */
+  subscribeInbox(): void {
+    this.#inbox = true;
+    if (this.#state === 'open') this.send({ type: 'inbox_subscribe' });
+  }
+
+  unsubscribeInbox(): void {
+    if (!this.#inbox) return;
+    this.#inbox = false;
+    this.send({ type: 'inbox_unsubscribe' });
   }
 
   leave(chatId: string): void {
@@ -149,6 +167,7 @@ export class RealtimeConnection extends Emitter<RealtimeEvents> {
         this.#startHeartbeat(frame.heartbeat_interval_ms);
         this.#setState('open');
         for (const [chatId, joined] of this.#joined) this.#sendJoin(chatId, joined);
+        if (this.#inbox) this.send({ type: 'inbox_subscribe' });
       }
       this.emit('frame', frame);
     };

@@ -7,6 +7,7 @@
  * progress, the seq of the reply; for ephemeral frames (typing), the newest seq at the time.
  */
 import { z } from 'zod';
+import type { ChatSummary, InboxChange, Note } from './inbox.ts';
 import type { Message } from './rest.ts';
 
 export { CLOSE_CODES } from './close-codes.ts';
@@ -52,6 +53,12 @@ export const ClientFrame = z.discriminatedUnion('type', [
   /** Stop the assistant's reply in progress. */
   z.object({ type: z.literal('stop'), chat_id: chatId }),
   z.object({ type: z.literal('ping'), ts: z.number().optional() }),
+  /**
+   * Operators only: receive an `inbox_chat` frame whenever any chat of the tenant is created,
+   * changes status or assignee, or gets a message. Visitors are refused (`insufficient_role`).
+   */
+  z.object({ type: z.literal('inbox_subscribe') }),
+  z.object({ type: z.literal('inbox_unsubscribe') }),
 ]);
 export type ClientFrame = z.infer<typeof ClientFrame>;
 
@@ -104,6 +111,17 @@ export type ServerFrame =
   | { type: 'chat_status'; chat_id: string; seq: number; status: string }
   | { type: 'snapshot'; chat_id: string; seq: number; messages: Message[] }
   | { type: 'pong'; ts: number | null; server_time: string }
+  /** An internal note on a joined chat; only operator sockets receive it. `seq`: the note's `after_seq`. */
+  | { type: 'chat_note'; chat_id: string; seq: number; note: Note }
+  /** The inbox subscription is live: read the list (REST) now, then apply `inbox_chat` frames. */
+  | { type: 'inbox_subscribed'; tenant_id: string }
+  /**
+   * A chat of the tenant as it is now. Apply it when its `last_seq` is at least the one held
+   * (every status change and message moves `last_seq`, so an older frame never wins).
+   */
+  | { type: 'inbox_chat'; change: InboxChange; chat: ChatSummary }
+  /** Frames may have been missed (the bus between instances was down): read the list again. */
+  | { type: 'inbox_resync'; tenant_id: string }
   | {
       type: 'error';
       code: string;

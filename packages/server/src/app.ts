@@ -25,6 +25,8 @@ import { MemoryBus } from './bus/memory-bus.ts';
 import { RedisBus } from './bus/redis-bus.ts';
 import { ChatService } from './chat/chat-service.ts';
 import { Handoff } from './chat/handoff.ts';
+import { InboxFeed } from './chat/inbox-feed.ts';
+import { Notes } from './chat/notes.ts';
 import type { Config } from './config.ts';
 import { clientErrorHandler } from './http/client-error-handler.ts';
 import { errorHandler, notFoundHandler } from './http/error-handler.ts';
@@ -189,6 +191,8 @@ export async function buildApp(options: AppOptions): Promise<Platform> {
   const hub = new ChannelHub(bus);
   const revocation = await SocketRevocation.start({ bus, store, log: app.log });
   const handoff = new Handoff({ store, chats, bus });
+  const inbox = new InboxFeed({ store, bus, log: app.log });
+  const notes = new Notes({ store, bus });
   // Every request made on a tenant's behalf (its LLM base URL, later webhooks) obeys this policy.
   const outbound = new OutboundPolicy({ allow: config.outboundAllow, resolve: options.resolveHost });
   // Hybrid retrieval where a tenant (or EMBEDDING_PROVIDER) names an embedding model; lexical, with
@@ -222,6 +226,7 @@ export async function buildApp(options: AppOptions): Promise<Platform> {
         select: (tenant, message) => responders.select(tenant, message),
         log: app.log,
         visitorMessagesPerMinute: config.rateLimits.assistantRepliesPerVisitorPerMinute,
+        onReplyEnd: (tenantId, chatId) => void inbox.announce(tenantId, chatId, 'message'),
       })
     : undefined;
   if (config.seedDemo) {
@@ -229,8 +234,12 @@ export async function buildApp(options: AppOptions): Promise<Platform> {
     embedKnowledge(DEMO_TENANT_ID);
   }
   responders?.startWarmUp();
+  chats.onChat((chat) => void inbox.announce(chat.tenant_id, chat.id, 'created'));
   chats.onMessage((message, chat) => {
     void bus.publish(chatChannel(chat.tenant_id, chat.chat_id), { kind: 'message', message });
+    // A system message with a status is a handoff step (handoff.ts): the inbox line changes list.
+    const change = message.role === 'system' && message.metadata.status ? 'status' : 'message';
+    void inbox.announce(chat.tenant_id, chat.chat_id, change);
     if (replies && message.role === 'user') replies.start(chat.tenant_id, chat.chat_id, message);
   });
   const stopSweeper = startStaleReplySweeper({
@@ -289,7 +298,7 @@ export async function buildApp(options: AppOptions): Promise<Platform> {
       tenantScope.addHook('preParsing', limiters.perTenant);
       await tenantScope.register(chatRoutes, { chats, tokens, config, limiters, replies });
       await tenantScope.register(authRoutes, { auth: operatorAuth, team, tokens, limiters });
-      await tenantScope.register(staffChatRoutes, { chats });
+      await tenantScope.register(staffChatRoutes, { chats, inbox, notes });
       await tenantScope.register(handoffRoutes, { handoff, chats });
       await tenantScope.register(knowledgeRoutes, {
         knowledge: store.knowledge,

@@ -1,26 +1,27 @@
 /**
- * A conversation: the thread (the AI's reply streams in live), the actions an operator has (take
- * over, reply as a human, give back to the AI, close) and the visitor panel.
+ * A conversation: the thread (the AI's reply streams in live, internal notes in their place), the
+ * actions an operator has (take over, reply as a human or write a note, give back to the AI,
+ * close, reopen) and the visitor panel.
  */
-import { type FormEvent, useEffect, useRef, useState } from 'react';
+import { type FormEvent, Fragment, useEffect, useRef, useState } from 'react';
 import { visitorLabel } from '../inbox/inbox-lists.ts';
 import { statusLabel } from '../inbox/inbox-screen.tsx';
 import { follow, hrefOf } from '../router.ts';
 import { useSession } from '../session/session-context.ts';
-import { MessageItem } from './message-item.tsx';
+import { MessageItem, NoteItem } from './message-item.tsx';
 import { useConversation } from './use-conversation.ts';
 import { VisitorPanel } from './visitor-panel.tsx';
 
 interface Props {
   chatId: string;
-  onChanged(): void;
 }
 
-export function ConversationView({ chatId, onChanged }: Props) {
+export function ConversationView({ chatId }: Props) {
   const { user } = useSession();
-  const conversation = useConversation(chatId, onChanged);
-  const { chat, messages } = conversation;
+  const conversation = useConversation(chatId);
+  const { chat, messages, notes } = conversation;
   const [draft, setDraft] = useState('');
+  const [mode, setMode] = useState<'reply' | 'note'>('reply');
   const [sending, setSending] = useState(false);
   const thread = useRef<HTMLOListElement>(null);
   const heading = useRef<HTMLHeadingElement>(null);
@@ -31,8 +32,8 @@ export function ConversationView({ chatId, onChanged }: Props) {
   const lastLength = messages.at(-1)?.content.length ?? 0;
   useEffect(() => {
     const list = thread.current;
-    if (list && messages.length + lastLength >= 0) list.scrollTop = list.scrollHeight;
-  }, [messages.length, lastLength]);
+    if (list && messages.length + lastLength + notes.length >= 0) list.scrollTop = list.scrollHeight;
+  }, [messages.length, lastLength, notes.length]);
 
   if (!chat)
     return (
@@ -46,6 +47,12 @@ export function ConversationView({ chatId, onChanged }: Props) {
   // Offered on a colleague's chat too: the refusal then says who has it ("Anna has this chat").
   const canTake = chat.status !== 'closed' && !mine;
   const canReply = chat.status !== 'closed' && !heldByOther;
+  // A note changes nothing for the visitor, so any operator may write one, on any chat.
+  const canSend = mode === 'note' || canReply;
+  const notesAfter = (seq: number | null) => notes.filter((note) => note.after_seq === seq);
+  // Notes written after messages the thread does not hold (yet) go at its end.
+  const heldSeqs = new Set(messages.map((message) => message.seq));
+  const trailingNotes = notes.filter((note) => note.after_seq !== 0 && !heldSeqs.has(note.after_seq));
 
   const send = async (event: FormEvent) => {
     event.preventDefault();
@@ -53,7 +60,8 @@ export function ConversationView({ chatId, onChanged }: Props) {
     if (!content) return;
     setSending(true);
     try {
-      await conversation.reply(content);
+      if (mode === 'note') await conversation.addNote(content);
+      else await conversation.reply(content);
       setDraft('');
     } catch {
       // The error is shown by the conversation.
@@ -92,6 +100,11 @@ export function ConversationView({ chatId, onChanged }: Props) {
                 Close
               </button>
             )}
+            {chat.status === 'closed' && (
+              <button type="button" className="primary" onClick={() => void conversation.act('reopen')}>
+                Reopen
+              </button>
+            )}
           </div>
         </header>
         {conversation.error && (
@@ -101,8 +114,18 @@ export function ConversationView({ chatId, onChanged }: Props) {
         )}
         {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling thread must be reachable by keyboard to scroll it (WCAG 2.1.1) */}
         <ol className="thread" ref={thread} aria-label="Messages" tabIndex={0}>
+          {notesAfter(0).map((note) => (
+            <NoteItem key={note.id} note={note} />
+          ))}
           {messages.map((message) => (
-            <MessageItem key={message.seq ?? message.id} message={message} />
+            <Fragment key={message.seq ?? message.id}>
+              <MessageItem message={message} />
+              {message.seq !== null &&
+                notesAfter(message.seq).map((note) => <NoteItem key={note.id} note={note} />)}
+            </Fragment>
+          ))}
+          {trailingNotes.map((note) => (
+            <NoteItem key={note.id} note={note} />
           ))}
         </ol>
         {conversation.visitorTyping && (
@@ -111,11 +134,34 @@ export function ConversationView({ chatId, onChanged }: Props) {
           </p>
         )}
         <form className="composer" onSubmit={send}>
-          <label htmlFor="reply">Reply as {user.name}</label>
+          <fieldset className="composer-mode">
+            <legend>Write</legend>
+            <label>
+              <input
+                type="radio"
+                name="composer-mode"
+                checked={mode === 'reply'}
+                onChange={() => setMode('reply')}
+              />{' '}
+              A reply to the visitor
+            </label>
+            <label>
+              <input
+                type="radio"
+                name="composer-mode"
+                checked={mode === 'note'}
+                onChange={() => setMode('note')}
+              />{' '}
+              An internal note
+            </label>
+          </fieldset>
+          <label htmlFor="reply">
+            {mode === 'note' ? 'Internal note (only the team sees it)' : `Reply as ${user.name}`}
+          </label>
           <textarea
             id="reply"
             value={draft}
-            disabled={!canReply || sending}
+            disabled={!canSend || sending}
             onChange={(event) => setDraft(event.target.value)}
             onKeyDown={(event) => {
               if (event.key === 'Enter' && !event.shiftKey) {
@@ -127,16 +173,18 @@ export function ConversationView({ chatId, onChanged }: Props) {
             aria-describedby="reply-hint"
           />
           <p id="reply-hint" className="hint">
-            {canReply
-              ? mine
-                ? 'Enter sends; Shift+Enter for a new line.'
-                : 'Sending takes the chat over from the AI.'
-              : chat.status === 'closed'
-                ? 'The chat is closed.'
-                : 'Another operator has this chat.'}
+            {mode === 'note'
+              ? 'Enter saves the note; the visitor never sees it.'
+              : canReply
+                ? mine
+                  ? 'Enter sends; Shift+Enter for a new line.'
+                  : 'Sending takes the chat over from the AI.'
+                : chat.status === 'closed'
+                  ? 'The chat is closed.'
+                  : 'Another operator has this chat.'}
           </p>
-          <button type="submit" className="primary" disabled={!canReply || sending || !draft.trim()}>
-            Send
+          <button type="submit" className="primary" disabled={!canSend || sending || !draft.trim()}>
+            {mode === 'note' ? 'Save note' : 'Send'}
           </button>
         </form>
       </div>

@@ -3,6 +3,7 @@
  * visitor's words must not run in an operator's console). A reply being written says so.
  */
 import type { ChatMessage } from '@miptech/client';
+import type { Note } from '@miptech/protocol';
 
 function author(message: ChatMessage): string {
   switch (message.role) {
@@ -49,6 +50,16 @@ export function MessageItem({ message }: { message: ChatMessage }) {
           ))}
         </ol>
       )}
+    </li>
+  );
+}
+
+/** An internal note in the thread: marked as such, so nobody takes it for something the visitor saw. */
+export function NoteItem({ note }: { note: Note }) {
+  return (
+    <li className="message note">
+      <span className="author">Internal note · {note.author_name} (the visitor does not see it)</span>
+      <p className="text">{note.content}</p>
     </li>
   );
 }

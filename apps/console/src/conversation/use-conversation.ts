@@ -2,32 +2,44 @@
  * One chat as an operator follows it: the chat (status, assignee, context) from the API, and its
  * messages over the console's socket, joined with `stream: true` so the assistant's reply is seen
  * while it is written. The `ChatLog` of @miptech/client applies the frames (exactly once, resume
- * from the last complete seq).
+ * from the last complete seq). Internal notes come from `/notes` and live `chat_note` frames; they
+ * are not in the log (no seq of their own), so they are kept beside it.
  */
 import { ChatLog, type ChatMessage } from '@miptech/client';
-import type { Chat, Message } from '@miptech/protocol';
+import type { Chat, Message, Note, NoteList } from '@miptech/protocol';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useSession } from '../session/session-context.ts';
 
 const TYPING_SHOWN_MS = 6000;
+
+export type ConversationAction = 'takeover' | 'release' | 'close' | 'reopen';
+
+/** Adds a note once (the REST answer and the socket's frame bring the same note). */
+const withNote = (notes: Note[], note: Note) =>
+  notes.some((held) => held.id === note.id) ? notes : [...notes, note];
 
 export interface Conversation {
   chat: Chat | undefined;
   messages: ChatMessage[];
   /** The visitor is typing now (relayed `typing` frames). */
   visitorTyping: boolean;
+  /** Internal notes, oldest first. */
+  notes: Note[];
   error: string | undefined;
-  /** Calls an action route (`takeover`, `release`, `close`); the answer is the chat afterwards. */
-  act(action: 'takeover' | 'release' | 'close'): Promise<void>;
+  /** Calls an action route; the answer is the chat afterwards. */
+  act(action: ConversationAction): Promise<void>;
   reply(content: string): Promise<void>;
+  /** Writes an internal note (staff only). */
+  addNote(content: string): Promise<void>;
   clearError(): void;
 }
 
-export function useConversation(chatId: string, onChanged: () => void): Conversation {
+export function useConversation(chatId: string): Conversation {
   const { auth, realtime } = useSession();
   const [chat, setChat] = useState<Chat | undefined>();
   const [messages, setMessages] = useState<ChatMessage[]>([]);
   const [visitorTyping, setVisitorTyping] = useState(false);
+  const [notes, setNotes] = useState<Note[]>([]);
   const [error, setError] = useState<string | undefined>();
   const logRef = useRef<ChatLog | undefined>(undefined);
   const path = `/chats/${encodeURIComponent(chatId)}`;
@@ -43,12 +55,18 @@ export function useConversation(chatId: string, onChanged: () => void): Conversa
     const log = new ChatLog(chatId);
     logRef.current = log;
     setMessages([]);
+    setNotes([]);
     reload();
+    auth
+      .request<NoteList>(`/chats/${encodeURIComponent(chatId)}/notes`)
+      .then((list) => setNotes((held) => list.items.reduce(withNote, held)))
+      .catch((caught: unknown) => setError(messageOf(caught)));
     let typingTimer: ReturnType<typeof setTimeout> | undefined;
     const joined = { sinceSeq: () => log.resumePoint, stream: true };
     const off = realtime.on('frame', (frame) => {
       if (!('chat_id' in frame) || frame.chat_id !== chatId) return;
       if (frame.type === 'chat_status') reload();
+      if (frame.type === 'chat_note') setNotes((held) => withNote(held, frame.note));
       if (frame.type === 'error') setError(frame.detail);
       if (frame.type === 'typing' && frame.role === 'visitor') {
         clearTimeout(typingTimer);
@@ -65,20 +83,19 @@ export function useConversation(chatId: string, onChanged: () => void): Conversa
       clearTimeout(typingTimer);
       realtime.leave(chatId);
     };
-  }, [chatId, realtime, reload]);
+  }, [chatId, realtime, reload, auth]);
 
   const act = useCallback(
-    async (action: 'takeover' | 'release' | 'close') => {
+    async (action: ConversationAction) => {
       setError(undefined);
       try {
         setChat(await auth.request<Chat>(`${path}/${action}`, { method: 'POST', body: {} }));
-        onChanged();
       } catch (caught) {
         setError(messageOf(caught));
         reload();
       }
     },
-    [auth, path, onChanged, reload],
+    [auth, path, reload],
   );
 
   const reply = useCallback(
@@ -93,16 +110,39 @@ export function useConversation(chatId: string, onChanged: () => void): Conversa
         logRef.current?.confirm(message);
         if (logRef.current) setMessages(logRef.current.messages);
         reload();
-        onChanged();
       } catch (caught) {
         setError(messageOf(caught));
         throw caught;
       }
     },
-    [auth, path, onChanged, reload],
+    [auth, path, reload],
   );
 
-  return { chat, messages, visitorTyping, error, act, reply, clearError: () => setError(undefined) };
+  const addNote = useCallback(
+    async (content: string) => {
+      setError(undefined);
+      try {
+        const note = await auth.request<Note>(`${path}/notes`, { method: 'POST', body: { content } });
+        setNotes((held) => withNote(held, note));
+      } catch (caught) {
+        setError(messageOf(caught));
+        throw caught;
+      }
+    },
+    [auth, path],
+  );
+
+  return {
+    chat,
+    messages,
+    notes,
+    visitorTyping,
+    error,
+    act,
+    reply,
+    addNote,
+    clearError: () => setError(undefined),
+  };
 }
 
 const messageOf = (caught: unknown) => (caught instanceof Error ? caught.message : String(caught));

@@ -1,34 +1,38 @@
 /**
- * The inbox's four lists, from the chats the API returns. Pure, so the rules are easy to read:
- * "Needs a human" comes first and longest-waiting first; the others are newest first.
+ * The inbox's four lists, from the chats the console holds. Pure, so the rules are easy to read:
+ * "Needs a human" comes first and longest-waiting first; the others are newest first. Each list
+ * also names the query that reads its pages from `GET /api/v1/chats`.
  */
 import type { Chat } from '@miptech/protocol';
 
 export type ListId = 'waiting' | 'mine' | 'open' | 'closed';
 
-export const LISTS: Array<{ id: ListId; label: string }> = [
-  { id: 'waiting', label: 'Needs a human' },
-  { id: 'mine', label: 'Mine' },
-  { id: 'open', label: 'All open' },
-  { id: 'closed', label: 'Closed' },
+export const LISTS: Array<{ id: ListId; label: string; query: string }> = [
+  { id: 'waiting', label: 'Needs a human', query: 'status=waiting_for_human' },
+  { id: 'mine', label: 'Mine', query: 'status=with_human&assigned_to=me' },
+  { id: 'open', label: 'All open', query: 'status=active,waiting_for_human,with_human' },
+  { id: 'closed', label: 'Closed', query: 'status=closed' },
 ];
 
 /** Chats the console itself made to try a question (knowledge screen): never a visitor's. */
 export const isConsoleTest = (chat: Chat) => chat.context.console_test === true;
 
-export function listOf(chats: readonly Chat[], id: ListId, operatorId: string): Chat[] {
+export function listOf<C extends Chat>(chats: readonly C[], id: ListId, operatorId: string): C[] {
+  const newestFirst = (a: C, b: C) => b.created_at.localeCompare(a.created_at) || (b.id < a.id ? -1 : 1);
   switch (id) {
     case 'waiting':
-      // The waiting time starts at the status change, which is the chat's last update.
+      // The waiting time counts from the chat's last change (the handoff, or the visitor's last word).
       return chats
         .filter((chat) => chat.status === 'waiting_for_human')
         .sort((a, b) => a.updated_at.localeCompare(b.updated_at));
     case 'mine':
-      return chats.filter((chat) => chat.status === 'with_human' && chat.assigned_to === operatorId);
+      return chats
+        .filter((chat) => chat.status === 'with_human' && chat.assigned_to === operatorId)
+        .sort(newestFirst);
     case 'open':
-      return chats.filter((chat) => chat.status !== 'closed');
+      return chats.filter((chat) => chat.status !== 'closed').sort(newestFirst);
     case 'closed':
-      return chats.filter((chat) => chat.status === 'closed');
+      return chats.filter((chat) => chat.status === 'closed').sort(newestFirst);
   }
 }
 
@@ -58,8 +62,9 @@ export function visitorOf(chat: Chat): VisitorIdentity {
   };
 }
 
-export const pageOf = (chat: Chat): string | undefined =>
-  typeof chat.context.page_url === 'string' ? chat.context.page_url : undefined;
+/** The page the visitor is on: from their newest message when the summary has it, else where the chat began. */
+export const pageOf = (chat: Chat & { current_page?: string | null }): string | undefined =>
+  chat.current_page ?? (typeof chat.context.page_url === 'string' ? chat.context.page_url : undefined);
 
 export function visitorLabel(chat: Chat): string {
   const visitor = visitorOf(chat);

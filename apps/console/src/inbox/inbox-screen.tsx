@@ -1,15 +1,21 @@
 /**
  * The inbox: the lists on one side, the open conversation on the other (on a tablet in portrait,
- * one at a time). "Needs a human" is the first list and the one shown first.
+ * one at a time). "Needs a human" is the first list and the one shown first. Lists are live (see
+ * use-inbox.ts), paged (a page of 50, then "Show more"), and searched on the server.
  */
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { ConversationView } from '../conversation/conversation-view.tsx';
-import { useNow, waitingFor } from '../format.ts';
-import { follow, hrefOf } from '../router.ts';
+import { useNow } from '../format.ts';
 import { useSession } from '../session/session-context.ts';
-import { LISTS, type ListId, listOf, matches, pageOf, visitorLabel } from './inbox-lists.ts';
+import { ChatEntry } from './chat-entry.tsx';
+import { LISTS, type ListId, listOf } from './inbox-lists.ts';
 import { useHandoffNotice } from './use-handoff-notice.ts';
 import { useInbox } from './use-inbox.ts';
+
+export { statusLabel } from './chat-entry.tsx';
+
+/** How long typing pauses before the search goes to the server. */
+const SEARCH_DELAY_MS = 300;
 
 export function InboxScreen({ chatId }: { chatId: string | undefined }) {
   const { user } = useSession();
@@ -17,19 +23,46 @@ export function InboxScreen({ chatId }: { chatId: string | undefined }) {
   const now = useNow();
   const [list, setList] = useState<ListId>('waiting');
   const [query, setQuery] = useState('');
+  const [found, setFound] = useState<{ key: string; ids: Set<string> } | undefined>();
   const lists = useMemo(
     () =>
       Object.fromEntries(LISTS.map(({ id }) => [id, listOf(inbox.chats, id, user.id)])) as Record<
         ListId,
-        ReturnType<typeof listOf>
+        typeof inbox.chats
       >,
     [inbox.chats, user.id],
   );
   useHandoffNotice(lists.waiting, inbox.loaded);
-  const shown = lists[list].filter((chat) => matches(chat, query));
   const [permission, setPermission] = useState(() =>
     typeof Notification === 'function' ? Notification.permission : 'denied',
   );
+
+  const text = query.trim();
+  const searchKey = `${list}\n${text}`;
+  const { search } = inbox;
+  useEffect(() => {
+    if (!text) return;
+    let live = true;
+    const timer = setTimeout(() => {
+      search(list, text)
+        .then((ids) => {
+          if (live) setFound({ key: `${list}\n${text}`, ids: new Set(ids) });
+        })
+        .catch(() => undefined);
+    }, SEARCH_DELAY_MS);
+    return () => {
+      live = false;
+      clearTimeout(timer);
+    };
+  }, [list, text, search]);
+  const searching = text !== '';
+  const searchDone = searching && found?.key === searchKey;
+  // Search results stay live: a chat that changes list leaves them, its line updates in place.
+  const shown = searching
+    ? searchDone
+      ? lists[list].filter((chat) => found.ids.has(chat.id))
+      : []
+    : lists[list];
 
   return (
     <main className={`inbox ${chatId ? 'has-chat' : ''}`} id="main">
@@ -46,12 +79,16 @@ export function InboxScreen({ chatId }: { chatId: string | undefined }) {
               aria-controls="chat-list"
               onClick={() => setList(id)}
             >
-              {label} <span className="count">{lists[id].length}</span>
+              {label}{' '}
+              <span className="count">
+                {lists[id].length}
+                {inbox.hasMore(id) ? '+' : ''}
+              </span>
             </button>
           ))}
         </div>
         <label className="search">
-          Search visitors and pages
+          Search visitors, pages and messages
           <input type="search" value={query} onChange={(event) => setQuery(event.target.value)} />
         </label>
         {permission === 'default' && (
@@ -63,56 +100,42 @@ export function InboxScreen({ chatId }: { chatId: string | undefined }) {
             Notify me of new handoffs
           </button>
         )}
+        {!inbox.live && inbox.loaded && (
+          <p className="hint" role="status">
+            Reconnecting… the list updates again once the connection is back.
+          </p>
+        )}
         {inbox.error && (
           <p className="error" role="alert">
             {inbox.error}
           </p>
         )}
-        <div id="chat-list" role="tabpanel" aria-labelledby={`tab-${list}`}>
-          {inbox.loaded && shown.length === 0 && <p className="empty">No chats here.</p>}
+        <div id="chat-list" role="tabpanel" aria-labelledby={`tab-${list}`} aria-busy={!inbox.loaded}>
+          {searching && !searchDone && <p className="empty">Searching…</p>}
+          {inbox.loaded && (!searching || searchDone) && shown.length === 0 && (
+            <p className="empty">{searching ? 'No chat matches.' : 'No chats here.'}</p>
+          )}
           <ul className="chat-list">
             {shown.map((chat) => (
               <li key={chat.id}>
-                <a
-                  href={hrefOf({ screen: 'inbox', chatId: chat.id })}
-                  onClick={follow({ screen: 'inbox', chatId: chat.id })}
-                  aria-current={chat.id === chatId ? 'true' : undefined}
-                  className="chat-item"
-                  data-status={chat.status}
-                >
-                  <span className="chat-visitor">{visitorLabel(chat)}</span>
-                  {chat.status === 'waiting_for_human' && (
-                    <span className="waiting">waiting {waitingFor(chat.updated_at, now)}</span>
-                  )}
-                  <span className="chat-meta">
-                    {statusLabel(chat.status)} · {pageOf(chat) ?? chat.title}
-                  </span>
-                </a>
+                <ChatEntry chat={chat} current={chat.id === chatId} now={now} />
               </li>
             ))}
           </ul>
+          {!searching && inbox.hasMore(list) && (
+            <button type="button" className="more" onClick={() => void inbox.loadMore(list)}>
+              Show more chats
+            </button>
+          )}
         </div>
       </section>
       <section className="inbox-conversation" aria-label="Conversation">
         {chatId ? (
-          <ConversationView key={chatId} chatId={chatId} onChanged={inbox.refresh} />
+          <ConversationView key={chatId} chatId={chatId} />
         ) : (
           <p className="empty">Choose a chat to read it.</p>
         )}
       </section>
     </main>
   );
-}
-
-export function statusLabel(status: string): string {
-  switch (status) {
-    case 'waiting_for_human':
-      return 'Needs a human';
-    case 'with_human':
-      return 'With a person';
-    case 'active':
-      return 'AI answering';
-    default:
-      return 'Closed';
-  }
 }

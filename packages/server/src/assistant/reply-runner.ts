@@ -47,6 +47,8 @@ export interface ReplyRunnerOptions {
   flushIntervalMs?: number;
   /** How often a reply that is not growing still shows it is alive. */
   heartbeatMs?: number;
+  /** Called once a reply is final (the operator inbox shows it as the chat's last message). */
+  onReplyEnd?: (tenantId: string, chatId: string) => void;
 }
 
 export class ReplyRunner {
@@ -57,7 +59,7 @@ export class ReplyRunner {
   #shuttingDown = false;
 
   constructor(options: ReplyRunnerOptions) {
-    this.#options = { flushIntervalMs: 250, heartbeatMs: 2000, ...options };
+    this.#options = { flushIntervalMs: 250, heartbeatMs: 2000, onReplyEnd: () => {}, ...options };
   }
 
   /** Starts the reply to a visitor's message in the background. */
@@ -221,7 +223,10 @@ export class ReplyRunner {
       metadata: { ...reply.metadata, ...ending, latency_ms: Date.now() - startedAt },
     });
     // Undefined when the sweeper declared it interrupted meanwhile: that end was published then.
-    if (final) await publish({ kind: 'response_end', message: final });
+    if (final) {
+      await publish({ kind: 'response_end', message: final });
+      this.#options.onReplyEnd(chat.tenant_id, chat.id);
+    }
     const usage = ending.usage as { input_tokens: number; output_tokens: number } | undefined;
     if (metered && usage) await store.addTokenUsage(chat.tenant_id, usageDay(), usage);
     if (handoffReason && status === 'complete') {

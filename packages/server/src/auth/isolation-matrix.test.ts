@@ -481,6 +481,20 @@ const ROUTES: Record<string, RouteCase> = {
   'POST /api/v1/chats/:chat_id/takeover': { build: freshChatA, names: 'chat_not_found' },
   'POST /api/v1/chats/:chat_id/release': { build: freshChatA, names: 'chat_not_found' },
   'POST /api/v1/chats/:chat_id/close': { build: freshChatA, names: 'chat_not_found' },
+  'POST /api/v1/chats/:chat_id/reopen': { build: freshChatA, names: 'chat_not_found' },
+  'GET /api/v1/chats/:chat_id/notes': { build: () => ({ params: chatA() }), names: 'chat_not_found' },
+  'POST /api/v1/chats/:chat_id/notes': {
+    build: (cell) => ({ params: chatA(), body: { content: `note from ${cellTag(cell)}` } }),
+    names: 'chat_not_found',
+    after: async () => {
+      // Only A's staff in A may have written notes on chat A.
+      const written = ((await platform.store.listNotes(A, fx.chatA)) ?? [])
+        .map((note) => note.content)
+        .sort();
+      const expected = ['note from own/agent', 'note from own/apiKey', 'note from own/owner'];
+      return written.join() === expected.join() ? [] : [`chat A's notes: ${written.join(', ')}`];
+    },
+  },
   'POST /api/v1/chats/:chat_id/messages': {
     build: async (cell) => ({
       ...(await freshChatA()),

@@ -3,7 +3,7 @@
  * A reply in progress is not stored on every token, so its events carry the whole text so far:
  * whichever instance serves a socket can send that socket exactly the part it has not seen.
  */
-import type { MessageRecord } from '../storage/store.ts';
+import type { MessageRecord, NoteRecord } from '../storage/store.ts';
 
 /** The channel of one chat. */
 export const chatChannel = (tenantId: string, chatId: string): string => `chat:${tenantId}:${chatId}`;
@@ -20,11 +20,13 @@ export type ChatEvent =
   /** A client asked to stop the reply in progress. */
   | { kind: 'stop' }
   /** The chat's status changed. */
-  | { kind: 'status'; status: string; seq: number };
+  | { kind: 'status'; status: string; seq: number }
+  /** Staff wrote an internal note (stored apart from the log; only staff sockets are sent it). */
+  | { kind: 'note'; note: NoteRecord };
 
 /** Narrows a bus event to a chat event (the bus carries plain JSON). */
 export function asChatEvent(event: Record<string, unknown>): ChatEvent | undefined {
-  const kinds = ['message', 'response', 'response_end', 'typing', 'stop', 'status'];
+  const kinds = ['message', 'response', 'response_end', 'typing', 'stop', 'status', 'note'];
   return typeof event.kind === 'string' && kinds.includes(event.kind)
     ? (event as unknown as ChatEvent)
     : undefined;

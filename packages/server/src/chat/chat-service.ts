@@ -20,6 +20,9 @@ const MAX_JSON_SIZE = 16 * 1024;
 /** Called after a message is committed; the seam where the assistant and realtime fan-out plug in. */
 export type MessageListener = (message: MessageRecord, chat: { tenant_id: string; chat_id: string }) => void;
 
+/** Called after a chat is created. */
+export type ChatListener = (chat: ChatRecord) => void;
+
 export interface NewChatInput {
   session_id?: string | undefined;
   visitor_id?: string | undefined;
@@ -37,6 +40,7 @@ export interface VisitorMessageInput {
 export class ChatService {
   readonly #store: Store;
   readonly #listeners = new Set<MessageListener>();
+  readonly #chatListeners = new Set<ChatListener>();
 
   constructor(store: Store) {
     this.#store = store;
@@ -48,16 +52,28 @@ export class ChatService {
     return () => this.#listeners.delete(listener);
   }
 
+  /** Subscribes to new chats; returns the unsubscribe function. */
+  onChat(listener: ChatListener): () => void {
+    this.#chatListeners.add(listener);
+    return () => this.#chatListeners.delete(listener);
+  }
+
   async createChat(tenantId: string, input: NewChatInput): Promise<ChatRecord> {
     const context = input.context ?? {};
     assertJsonSize('body.context', context);
-    return this.#store.createChat({
+    const chat = await this.#store.createChat({
       tenant_id: tenantId,
       session_id: input.session_id ?? `session_${randomUUID()}`,
       visitor_id: input.visitor_id ?? `visitor_${randomUUID()}`,
       title: input.title?.trim() || 'Website Chat',
       context,
     });
+    for (const listener of this.#chatListeners) {
+      try {
+        listener(chat);
+      } catch {}
+    }
+    return chat;
   }
 
   /**

@@ -142,6 +142,23 @@ export class Handoff {
     return this.#announce(result.chat, 'The chat was reopened.', { event: 'chat_reopened' });
   }
 
+  /**
+   * Staff reopen a closed chat: it is a conversation again, with the assistant (taking it over
+   * is a separate step). A chat that is not closed is returned as it is.
+   */
+  async reopenByStaff(tenantId: string, chatId: string, staff: Staff): Promise<ChatRecord> {
+    const result = await this.#change(tenantId, chatId, {
+      status: 'active',
+      assigned_to: null,
+      from: ['closed'],
+    });
+    if (!result.changed) return result.chat;
+    return this.#announce(result.chat, `${staff.name} reopened the chat.`, {
+      event: 'chat_reopened',
+      operator: staff.name,
+    });
+  }
+
   /** The store's condition that keeps an agent's change off a chat a colleague holds (one compare-and-set). */
   #onlyUnlessHeldByOther(staff: Staff) {
     return overridesAssignee(staff) ? {} : { unlessAssignedToOtherThan: staff.id };

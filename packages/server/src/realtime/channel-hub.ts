@@ -1,18 +1,21 @@
 /**
- * One bus subscription per chat channel per instance, however many sockets here joined the chat:
- * the hub fans each event out to the local subscriptions. When the bus recovers from an outage,
- * every subscription re-reads what it may have missed from the database.
+ * One bus subscription per channel per instance (a chat's, a tenant's inbox), however many sockets
+ * here listen to it: the hub fans each event out to the local members. When the bus recovers from
+ * an outage, every member catches up on what it may have missed (from the database).
  */
 import type { Bus, BusEvent } from '../bus/bus.ts';
-import { asChatEvent } from '../bus/chat-events.ts';
-import type { ChatSubscription } from './chat-subscription.ts';
+
+/** A socket's subscription to one channel: a chat it joined, or its tenant's inbox. */
+export interface HubMember {
+  /** An event of the channel; the member checks its shape (the bus carries plain JSON). */
+  handle(event: BusEvent): void;
+  /** Events may have been lost (the bus was down): catch up. */
+  resync(): void;
+}
 
 export class ChannelHub {
   readonly #bus: Bus;
-  readonly #channels = new Map<
-    string,
-    { members: Set<ChatSubscription>; ready: Promise<() => Promise<void>> }
-  >();
+  readonly #channels = new Map<string, { members: Set<HubMember>; ready: Promise<() => Promise<void>> }>();
   readonly #stopListening: () => void;
 
   constructor(bus: Bus) {
@@ -23,13 +26,12 @@ export class ChannelHub {
   }
 
   /** Adds a subscription; resolves once the channel's events reach it. Returns the function that removes it. */
-  async add(channel: string, subscription: ChatSubscription): Promise<() => void> {
+  async add(channel: string, subscription: HubMember): Promise<() => void> {
     let entry = this.#channels.get(channel);
     if (!entry) {
-      const members = new Set<ChatSubscription>();
+      const members = new Set<HubMember>();
       const ready = this.#bus.subscribe(channel, (event) => {
-        const chatEvent = asChatEvent(event);
-        if (chatEvent) for (const member of members) member.handle(chatEvent);
+        for (const member of members) member.handle(event);
       });
       entry = { members, ready };
       this.#channels.set(channel, entry);

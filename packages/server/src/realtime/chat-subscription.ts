@@ -15,8 +15,10 @@
  * no promise per event per subscriber: only a step that reads the database waits asynchronously.
  */
 import type { ServerFrame } from '@miptech/protocol';
-import type { ChatEvent } from '../bus/chat-events.ts';
+import type { BusEvent } from '../bus/bus.ts';
+import { asChatEvent, type ChatEvent } from '../bus/chat-events.ts';
 import type { MessageRecord, Store } from '../storage/store.ts';
+import type { HubMember } from './channel-hub.ts';
 
 /** More missed messages than this are not replayed: the client gets a snapshot instead. */
 export const MAX_REPLAY = 1000;
@@ -43,6 +45,8 @@ export interface ChatSubscriptionOptions {
    * `chat_message` it receives (decision 010). Its seq still advances past them.
    */
   echoVisitorMessages?: boolean;
+  /** Whether the socket acts for staff now: only staff receive internal notes (`chat_note`). */
+  isStaff?: () => boolean;
 }
 
 /**
@@ -68,7 +72,7 @@ function sharedFrame(event: ChatEvent, key: string, frame: ServerFrame): Buffer 
 
 type Step = () => void | Promise<void>;
 
-export class ChatSubscription {
+export class ChatSubscription implements HubMember {
   readonly #options: ChatSubscriptionOptions;
   /** Newest seq sent to the socket. */
   #lastSeq = 0;
@@ -117,12 +121,14 @@ export class ChatSubscription {
     });
     const early = this.#early ?? [];
     this.#early = undefined;
-    for (const event of early) this.handle(event);
+    for (const event of early) this.#enqueue(() => this.#applyLive(event));
     return joined;
   }
 
   /** Handles an event of the chat's channel (queued behind any join or catch-up in progress). */
-  handle(event: ChatEvent): void {
+  handle(busEvent: BusEvent): void {
+    const event = asChatEvent(busEvent);
+    if (!event) return;
     if (this.#early) this.#early.push(event);
     else this.#enqueue(() => this.#applyLive(event));
   }
@@ -219,6 +225,16 @@ export class ChatSubscription {
         this.#send({ type: 'chat_status', chat_id: chatId, seq: event.seq, status: event.status }, 'status');
         return;
       case 'stop':
+        return;
+      case 'note':
+        // Internal notes are for staff: a visitor's socket never hears of them.
+        if (this.#options.isStaff?.()) {
+          const { note } = event;
+          this.#send(
+            { type: 'chat_note', chat_id: chatId, seq: note.after_seq, note: { ...note, kind: 'note' } },
+            'note',
+          );
+        }
         return;
       case 'message':
       case 'response':

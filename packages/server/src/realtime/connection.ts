@@ -14,12 +14,14 @@ import {
 import type { FastifyBaseLogger } from 'fastify';
 import type { WebSocket } from 'ws';
 import { chatChannel } from '../bus/chat-events.ts';
+import { inboxChannel } from '../bus/inbox-events.ts';
 import type { ChatService } from '../chat/chat-service.ts';
 import { ApiError } from '../errors/api-error.ts';
 import { assertStorable } from '../http/input-guard.ts';
 import type { Store, Tenant } from '../storage/store.ts';
 import type { ChannelHub } from './channel-hub.ts';
 import { ChatSubscription } from './chat-subscription.ts';
+import { InboxSubscription } from './inbox-subscription.ts';
 import { hasExpired, type SocketPrincipal } from './socket-auth.ts';
 
 export type { SocketPrincipal } from './socket-auth.ts';
@@ -69,6 +71,8 @@ export class Connection {
   readonly #options: ConnectionOptions;
   #principal: SocketPrincipal;
   readonly #joined = new Map<string, { subscription: ChatSubscription; leave: () => void }>();
+  /** Leaves the tenant's inbox; set while the socket is subscribed to it. */
+  #leaveInbox: (() => void) | undefined;
   #tokens = FRAME_BURST;
   #lastRefill = Date.now();
   /** When recent frames were refused, oldest first (at most {@link MAX_REFUSED_FRAMES} + 1). */
@@ -160,6 +164,7 @@ export class Connection {
       send: (frame, serialized) => this.send(frame, serialized),
       connectionId: this.id,
       echoVisitorMessages,
+      isStaff: () => this.#principal.kind === 'operator',
     });
     const leave = await hub.add(chatChannel(tenant.id, chatId), subscription);
     // Read the newest seq again now that events reach the subscription: a message committed
@@ -261,6 +266,8 @@ export class Connection {
           const principal = await this.#options.authenticate(token);
           if (!principal) throw new ApiError('invalid_token');
           this.#principal = principal;
+          // The inbox is for operators: a socket that now acts as someone else leaves it.
+          if (principal.kind !== 'operator') this.#unsubscribeInbox();
         }
         this.send({
           type: 'auth_ok',
@@ -316,7 +323,50 @@ export class Connection {
       case 'ping':
         this.send({ type: 'pong', ts: frame.ts ?? null, server_time: new Date().toISOString() });
         return;
+      case 'inbox_subscribe':
+        return this.#subscribeInbox();
+      case 'inbox_unsubscribe':
+        this.#unsubscribeInbox();
+        return;
     }
+  }
+
+  /**
+   * Operators only: the tenant's inbox events from now on. Subscribed first, then confirmed, so a
+   * client that reads the list on `inbox_subscribed` misses no change made after that read began.
+   */
+  async #subscribeInbox(): Promise<void> {
+    const { tenant, hub } = this.#options;
+    if (this.#principal.kind === 'anonymous') {
+      throw new ApiError('auth_required', 'Send an operator token before subscribing to the inbox');
+    }
+    if (this.#principal.kind !== 'operator') {
+      throw new ApiError('insufficient_role', 'The inbox is for operators; visitors join their own chat');
+    }
+    this.#requireUnexpired();
+    if (!this.#leaveInbox) {
+      const subscription = new InboxSubscription({
+        tenantId: tenant.id,
+        send: (frame, serialized) => this.send(frame, serialized),
+      });
+      let left = false;
+      const placeholder = () => {
+        left = true;
+      };
+      this.#leaveInbox = placeholder;
+      const leave = await hub.add(inboxChannel(tenant.id), subscription);
+      // Unsubscribed (or closed) while the hub was opening the channel: leave at once.
+      if (left || this.#leaveInbox !== placeholder) leave();
+      else this.#leaveInbox = leave;
+      if (left) return;
+    }
+    this.send({ type: 'inbox_subscribed', tenant_id: tenant.id });
+  }
+
+  #unsubscribeInbox(): void {
+    const leave = this.#leaveInbox;
+    this.#leaveInbox = undefined;
+    leave?.();
   }
 
   #requireJoined(chatId: string): void {
@@ -369,6 +419,7 @@ export class Connection {
   #closeSubscriptions(): void {
     for (const { leave } of this.#joined.values()) leave();
     this.#joined.clear();
+    this.#unsubscribeInbox();
   }
 }
 

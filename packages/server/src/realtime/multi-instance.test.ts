@@ -143,6 +143,48 @@ describe.skipIf(!postgresUrl || (!existsSync(REDIS_SERVER) && !process.env.CI))(
         (message) => message.role === 'user',
       );
 
+    it("an operator on one instance sees the other instance's new chat and handoff in the inbox", async () => {
+      const registered = await one.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/register',
+        headers: DEMO,
+        payload: {
+          email: 'inbox-multi@example.com',
+          password: 'a long and unguessable passphrase',
+          name: 'Ines',
+        },
+      });
+      expect(registered.statusCode).toBe(200);
+      const operator = new TestSocket(
+        `${base2}/api/v1/ws?tenant_id=${TENANT}&token=${registered.json().access_token}`,
+      );
+      sockets.push(operator);
+      await operator.opened;
+      operator.send({ type: 'inbox_subscribe' });
+      await operator.waitFor((frame) => frame.type === 'inbox_subscribed');
+
+      const created = await one.app.inject({
+        method: 'POST',
+        url: '/api/v1/chat',
+        headers: DEMO,
+        payload: {},
+      });
+      const chat = created.json() as { id: string; visitor_token: string };
+      const inboxLine = (frame: Frame) =>
+        frame.type === 'inbox_chat' ? (frame.chat as { id: string; status: string }) : undefined;
+      await operator.waitFor((frame) => inboxLine(frame)?.id === chat.id && frame.change === 'created');
+      await one.app.inject({
+        method: 'POST',
+        url: `/api/v1/chat/${chat.id}/handoff`,
+        headers: { ...DEMO, authorization: `Bearer ${chat.visitor_token}` },
+      });
+      const waiting = await operator.waitFor(
+        (frame) => inboxLine(frame)?.id === chat.id && inboxLine(frame)?.status === 'waiting_for_human',
+      );
+      expect(waiting.change).toBe('status');
+      operator.close();
+    });
+
     it('two tabs on one instance both get the message once and the whole streamed reply', async () => {
       const chat = await newChat();
       const a = await openTab(base1, chat.id);

@@ -173,10 +173,18 @@ export interface MessageSlice {
   has_more: boolean;
 }
 
-/** Which chats {@link Store.listChats} returns: newest first, optionally one status, after a cursor. */
+/** Which chats {@link Store.listChats} returns: newest first, optionally filtered, after a cursor. */
 export interface ChatQuery {
-  /** Only chats in this state. */
-  status?: ChatStatus;
+  /** Only chats in this state (or in one of these states). */
+  status?: ChatStatus | ChatStatus[];
+  /** Only chats taken over by this operator (or `api-key:<id>`). */
+  assigned_to?: string;
+  /**
+   * Only chats where this text occurs (case-insensitively; SQLite folds ASCII letters only) in the
+   * visitor id, the visitor's name or email (`context.visitor`), the title, the page
+   * (`context.page_url`) or the content of a visitor, assistant or operator message.
+   */
+  search?: string;
   /** Only chats of this browser session. */
   session_id?: string;
   /** Only chats older than this one, in the order `(created_at, id)` descending: the previous page's last. */
@@ -213,6 +221,48 @@ export interface ChatStatusResult {
   chat: ChatRecord;
   /** False when the chat was not in a `from` state, or already had this state and assignee. */
   changed: boolean;
+}
+
+/** What an inbox line shows of a chat beyond the chat itself (see `ChatSummary` in the protocol). */
+export interface ChatActivity {
+  /** The newest final message that is not a system note, its content cut to `PREVIEW_LENGTH`. */
+  last_message: { seq: number; role: MessageRole; content: string; created_at: string } | null;
+  /** Visitor messages after the newest assistant or operator message. */
+  unread_count: number;
+  /** `metadata.page_url` of the visitor's newest message that has one. */
+  last_page_url: string | null;
+}
+
+/** An internal note on a chat: staff only, outside the chat's log (no seq of its own). */
+export interface NoteRecord {
+  /** UUID. */
+  id: string;
+  /** Chat it is about. */
+  chat_id: string;
+  /** The chat's `last_seq` when it was written: where it sits in the thread. */
+  after_seq: number;
+  /** Operator id, or `api-key:<id>`. */
+  author_id: string;
+  /** Display name of the author when it was written. */
+  author_name: string;
+  /** Text, already trimmed and length-checked. */
+  content: string;
+  /** ISO 8601. */
+  created_at: string;
+}
+
+/** What it takes to add a note. */
+export interface NewNote {
+  /** Tenant the chat must belong to. */
+  tenant_id: string;
+  /** Chat to write on. */
+  chat_id: string;
+  /** Operator id, or `api-key:<id>`. */
+  author_id: string;
+  /** Display name. */
+  author_name: string;
+  /** Text. */
+  content: string;
 }
 
 /** LLM tokens spent. */
@@ -292,6 +342,16 @@ export interface Store extends AccountStore {
   addTokenUsage(tenant_id: string, day: string, usage: TokenUsage): Promise<void>;
   /** The tenant's LLM tokens on `day`; zeros when none. */
   getTokenUsage(tenant_id: string, day: string): Promise<TokenUsage>;
+
+  /**
+   * The inbox line of each of these chats of the tenant, by chat id; ids of other tenants' chats
+   * (or of none) are left out.
+   */
+  chatActivity(tenant_id: string, chat_ids: readonly string[]): Promise<Map<string, ChatActivity>>;
+  /** Adds an internal note after the chat's newest message; undefined when the chat is not the tenant's. */
+  addNote(note: NewNote): Promise<NoteRecord | undefined>;
+  /** The chat's notes, oldest first; undefined when the chat is not the tenant's. */
+  listNotes(tenant_id: string, chat_id: string): Promise<NoteRecord[] | undefined>;
 
   /** The knowledge base: documents, passages and their retrieval. */
   readonly knowledge: KnowledgeStore;

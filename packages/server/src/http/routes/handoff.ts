@@ -1,7 +1,7 @@
 /**
  * Handoff to a human: a visitor asks for one (`POST /chat/{id}/handoff`, the widget's button);
  * operators and API keys take a chat over, answer as a human, give it back to the assistant, or
- * close it (`/chats/{id}/takeover|messages|release|close`). See `chat/handoff.ts` for the states.
+ * close or reopen it (`/chats/{id}/takeover|messages|release|close|reopen`). See `chat/handoff.ts` for the states.
  */
 import { Chat, Message } from '@miptech/protocol';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -23,7 +23,7 @@ const HumanReplyBody = z.object({
 const staff = { access: { kind: 'staff', roles: ANY_ROLE, apiKeys: true } } as const;
 
 /** The operator, or the API key of an integration (a help-desk bridge), acting on chats. */
-function staffOf(request: FastifyRequest): Staff {
+export function staffOf(request: FastifyRequest): Staff {
   const principal = request.principal;
   if (principal.kind === 'operator')
     return { id: principal.operator.id, name: principal.operator.name, role: principal.role };
@@ -77,6 +77,12 @@ export async function handoffRoutes(
       'Close the chat',
       'A new visitor message reopens it, with the assistant. A chat someone has taken over is closed by them, an admin or an owner: others get 403 `chat_assigned_to_other`.',
       handoff.close,
+    ],
+    [
+      'reopen',
+      'Reopen a closed chat',
+      'The chat becomes `active` again, with the assistant answering; a chat that is not closed is returned unchanged.',
+      handoff.reopenByStaff,
     ],
   ] as const;
   for (const [action, summary, description, change] of transitions) {

@@ -1,17 +1,32 @@
 /**
- * `/api/v1/chats`: the tenant's conversations as operators (and API keys) see them, newest first.
- * Visitors use `/api/v1/chat/{id}` for their own chat instead.
+ * `/api/v1/chats`: the tenant's conversations as operators (and API keys) see them, newest first,
+ * as inbox lines (last message, unanswered count, page), filtered and searched; and their
+ * internal notes. Visitors use `/api/v1/chat/{id}` for their own chat instead.
  */
-import { Chat, ChatListQuery, ChatPage, ListMessagesQuery, MessagePage } from '@miptech/protocol';
+import {
+  Chat,
+  ChatSummaryPage,
+  ListMessagesQuery,
+  MessagePage,
+  NewNoteBody,
+  Note,
+  NoteList,
+  StaffChatListQuery,
+} from '@miptech/protocol';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ANY_ROLE } from '../../auth/access.ts';
 import type { ChatService } from '../../chat/chat-service.ts';
+import type { InboxFeed } from '../../chat/inbox-feed.ts';
+import type { Notes } from '../../chat/notes.ts';
 import { ApiError } from '../../errors/api-error.ts';
+import type { NoteRecord } from '../../storage/store.ts';
 import { tenantOf } from '../../tenancy/require-tenant.ts';
+import { toWireSummary } from '../chat-summary.ts';
 import { errorResponses } from '../schemas.ts';
 import { toWireChat, toWirePage } from './chats.ts';
+import { staffOf } from './handoff.ts';
 
 const ChatParams = z.object({ chat_id: z.string().max(128) });
 const staff = { access: { kind: 'staff', roles: ANY_ROLE, apiKeys: true } } as const;
@@ -32,8 +47,13 @@ function decodeCursor(cursor: string): { created_at: string; id: string } {
   );
 }
 
-export async function staffChatRoutes(app: FastifyInstance, options: { chats: ChatService }): Promise<void> {
-  const { chats } = options;
+const toWireNote = (note: NoteRecord): Note => ({ ...note, kind: 'note' });
+
+export async function staffChatRoutes(
+  app: FastifyInstance,
+  options: { chats: ChatService; inbox: InboxFeed; notes: Notes },
+): Promise<void> {
+  const { chats, inbox, notes } = options;
   const api = app.withTypeProvider<ZodTypeProvider>();
 
   api.get(
@@ -42,21 +62,27 @@ export async function staffChatRoutes(app: FastifyInstance, options: { chats: Ch
       config: staff,
       schema: {
         tags: ['operators'],
-        summary: "List the tenant's chats, newest first",
-        querystring: ChatListQuery,
-        response: { 200: ChatPage, ...errorResponses },
+        summary: "List the tenant's chats, newest first, as inbox lines",
+        description:
+          'Filter by `status` (one or several, comma-separated) and `assigned_to` (`me` for the caller); `q` searches the visitor (id, name, email), the title, the page and message content. Each chat comes with its last message, its unanswered visitor messages (`unread_count`) and the page the visitor is on. Live changes arrive over the WebSocket (`inbox_subscribe`).',
+        querystring: StaffChatListQuery,
+        response: { 200: ChatSummaryPage, ...errorResponses },
       },
     },
     async (request) => {
-      const { status, limit, cursor } = request.query;
-      const slice = await chats.listChats(tenantOf(request).id, {
+      const { status, assigned_to, q, limit, cursor } = request.query;
+      const tenantId = tenantOf(request).id;
+      const search = q?.trim();
+      const slice = await chats.listChats(tenantId, {
         limit,
         ...(status ? { status } : {}),
+        ...(assigned_to ? { assigned_to: assigned_to === 'me' ? staffOf(request).id : assigned_to } : {}),
+        ...(search ? { search } : {}),
         ...(cursor ? { before: decodeCursor(cursor) } : {}),
       });
       const last = slice.items.at(-1);
       return {
-        items: slice.items.map(toWireChat),
+        items: (await inbox.lines(tenantId, slice.items)).map(toWireSummary),
         has_more: slice.has_more,
         next_cursor: slice.has_more && last ? encodeCursor(last) : null,
       };
@@ -91,5 +117,42 @@ export async function staffChatRoutes(app: FastifyInstance, options: { chats: Ch
     },
     async (request) =>
       toWirePage(await chats.listMessages(tenantOf(request).id, request.params.chat_id, request.query)),
+  );
+
+  api.get(
+    '/chats/:chat_id/notes',
+    {
+      config: staff,
+      schema: {
+        tags: ['operators'],
+        summary: "Read a chat's internal notes",
+        description: 'Notes are for staff only: visitors never receive them, over REST or the WebSocket.',
+        params: ChatParams,
+        response: { 200: NoteList, ...errorResponses },
+      },
+    },
+    async (request) => ({
+      items: (await notes.list(tenantOf(request).id, request.params.chat_id)).map(toWireNote),
+    }),
+  );
+
+  api.post(
+    '/chats/:chat_id/notes',
+    {
+      config: staff,
+      schema: {
+        tags: ['operators'],
+        summary: 'Write an internal note on a chat',
+        description:
+          "Stored apart from the chat's messages (it takes no seq); staff sockets that joined the chat receive it as a `chat_note` frame. 1 to 4000 characters after trimming.",
+        params: ChatParams,
+        body: NewNoteBody,
+        response: { 200: Note, ...errorResponses },
+      },
+    },
+    async (request) =>
+      toWireNote(
+        await notes.add(tenantOf(request).id, request.params.chat_id, staffOf(request), request.body.content),
+      ),
   );
 }

@@ -247,4 +247,23 @@ export const POSTGRES_MIGRATIONS: ReadonlyArray<{ version: number; name: string;
       );
     `,
   },
+  {
+    version: 7,
+    name: 'internal notes',
+    sql: `
+      -- Notes are staff-only and outside the chat's log: a seq of their own would leave holes in
+      -- the seqs a visitor receives, which clients take for lost messages.
+      CREATE TABLE chat_notes (
+        id text PRIMARY KEY,
+        tenant_id text NOT NULL,
+        chat_id text NOT NULL REFERENCES chats(id) ON DELETE CASCADE,
+        after_seq integer NOT NULL,
+        author_id text NOT NULL,
+        author_name text NOT NULL,
+        content text NOT NULL,
+        created_at timestamptz NOT NULL
+      );
+      CREATE INDEX chat_notes_by_chat ON chat_notes (chat_id, created_at);
+    `,
+  },
 ];

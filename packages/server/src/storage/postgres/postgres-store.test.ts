@@ -1,6 +1,7 @@
 import { dropSchema, findTestPostgres, uniqueSchema, withPostgresClient } from '../../testing/services.ts';
 import { describeAccountStoreConformance } from '../account-store.conformance.ts';
 import { describeChatStateConformance } from '../chat-state.conformance.ts';
+import { describeInboxConformance } from '../inbox.conformance.ts';
 import {
   describeMessageStreamConformance,
   type LegacyDatabase,
@@ -57,4 +58,5 @@ async function streamHarness(): Promise<MessageStreamHarness | undefined> {
 describeStoreConformance('postgres', harness);
 describeAccountStoreConformance('postgres', harness);
 describeChatStateConformance('postgres', harness);
+describeInboxConformance('postgres', harness);
 describeMessageStreamConformance('postgres', streamHarness);

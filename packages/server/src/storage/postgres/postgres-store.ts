@@ -13,6 +13,7 @@ import type { PassageVectorStore } from '../passage-vectors.ts';
 import { newId, normalizeTime, now, toChat, toTenant } from '../records.ts';
 import {
   type AppendResult,
+  type ChatActivity,
   type ChatQuery,
   type ChatRecord,
   type ChatSlice,
@@ -24,7 +25,9 @@ import {
   type MessageSlice,
   type NewChat,
   type NewMessage,
+  type NewNote,
   type NewTenant,
+  type NoteRecord,
   type Store,
   type Tenant,
   type TenantPatch,
@@ -33,6 +36,7 @@ import {
 import { POSTGRES_MIGRATIONS } from './migrations.ts';
 import { PostgresAccounts } from './postgres-accounts.ts';
 import { PostgresChatState } from './postgres-chat-state.ts';
+import { addInboxConditions, PostgresInbox } from './postgres-inbox.ts';
 import { PostgresKnowledge } from './postgres-knowledge.ts';
 import { PostgresMessages } from './postgres-messages.ts';
 import { PostgresPassageVectors } from './postgres-passage-vectors.ts';
@@ -70,6 +74,7 @@ export class PostgresStore extends DelegatingAccountStore implements Store {
   readonly #schema: string | undefined;
   readonly #messages: MessageStreamPart;
   readonly #chatState: PostgresChatState;
+  readonly #inbox: PostgresInbox;
   #closing: Promise<void> | undefined;
 
   constructor(options: PostgresStoreOptions) {
@@ -93,6 +98,7 @@ export class PostgresStore extends DelegatingAccountStore implements Store {
     this.knowledge = new PostgresKnowledge(pool);
     this.vectors = new PostgresPassageVectors(pool);
     this.#chatState = new PostgresChatState(pool);
+    this.#inbox = new PostgresInbox(pool);
   }
 
   async migrate(): Promise<number[]> {
@@ -223,7 +229,7 @@ export class PostgresStore extends DelegatingAccountStore implements Store {
     const parameters: unknown[] = [];
     const parameter = (value: unknown) => `$${parameters.push(value)}`;
     const conditions = [`tenant_id = ${parameter(tenant_id)}`];
-    if (query.status !== undefined) conditions.push(`status = ${parameter(query.status)}`);
+    addInboxConditions(query, conditions, parameter);
     if (query.session_id !== undefined) conditions.push(`session_id = ${parameter(query.session_id)}`);
     if (query.before !== undefined) {
       // The row comparison keeps the cursor exact when chats share a created_at: ties go by id,
@@ -242,6 +248,18 @@ export class PostgresStore extends DelegatingAccountStore implements Store {
       items: result.rows.slice(0, query.limit).map(toChat),
       has_more: result.rows.length > query.limit,
     };
+  }
+
+  async chatActivity(tenant_id: string, chat_ids: readonly string[]): Promise<Map<string, ChatActivity>> {
+    return this.#inbox.chatActivity(tenant_id, chat_ids);
+  }
+
+  async addNote(note: NewNote): Promise<NoteRecord | undefined> {
+    return this.#inbox.addNote(note);
+  }
+
+  async listNotes(tenant_id: string, chat_id: string): Promise<NoteRecord[] | undefined> {
+    return this.#inbox.listNotes(tenant_id, chat_id);
   }
 
   async updateChatStatus(

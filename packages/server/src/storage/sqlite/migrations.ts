@@ -265,4 +265,23 @@ export const SQLITE_MIGRATIONS: ReadonlyArray<{ version: number; name: string; s
       ) STRICT;
     `,
   },
+  {
+    version: 7,
+    name: 'internal notes',
+    sql: `
+      -- Notes are staff-only and outside the chat's log: a seq of their own would leave holes in
+      -- the seqs a visitor receives, which clients take for lost messages.
+      CREATE TABLE chat_notes (
+        id TEXT PRIMARY KEY,
+        tenant_id TEXT NOT NULL,
+        chat_id TEXT NOT NULL REFERENCES chats(id) ON DELETE CASCADE,
+        after_seq INTEGER NOT NULL,
+        author_id TEXT NOT NULL,
+        author_name TEXT NOT NULL,
+        content TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX chat_notes_by_chat ON chat_notes (chat_id, created_at);
+    `,
+  },
 ];

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { describeAccountStoreConformance } from '../account-store.conformance.ts';
 import { describeChatStateConformance } from '../chat-state.conformance.ts';
+import { describeInboxConformance } from '../inbox.conformance.ts';
 import {
   describeMessageStreamConformance,
   type LegacyDatabase,
@@ -58,4 +59,5 @@ async function streamHarness(): Promise<MessageStreamHarness> {
 describeStoreConformance('sqlite', harness);
 describeAccountStoreConformance('sqlite', harness);
 describeChatStateConformance('sqlite', harness);
+describeInboxConformance('sqlite', harness);
 describeMessageStreamConformance('sqlite', streamHarness);

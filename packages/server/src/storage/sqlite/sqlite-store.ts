@@ -16,6 +16,7 @@ import type { PassageVectorStore } from '../passage-vectors.ts';
 import { newId, normalizeTime, now, toChat, toTenant } from '../records.ts';
 import {
   type AppendResult,
+  type ChatActivity,
   type ChatQuery,
   type ChatRecord,
   type ChatSlice,
@@ -27,7 +28,9 @@ import {
   type MessageSlice,
   type NewChat,
   type NewMessage,
+  type NewNote,
   type NewTenant,
+  type NoteRecord,
   type Store,
   type Tenant,
   type TenantPatch,
@@ -36,6 +39,7 @@ import {
 import { SQLITE_MIGRATIONS } from './migrations.ts';
 import { SqliteAccounts } from './sqlite-accounts.ts';
 import { SqliteChatState } from './sqlite-chat-state.ts';
+import { inboxConditions, SqliteInbox } from './sqlite-inbox.ts';
 import { SqliteKnowledge } from './sqlite-knowledge.ts';
 import { SqliteMessages } from './sqlite-messages.ts';
 import { SqlitePassageVectors } from './sqlite-passage-vectors.ts';
@@ -60,6 +64,7 @@ export class SqliteStore extends DelegatingAccountStore implements Store {
   readonly #db: DatabaseSync;
   readonly #messages: MessageStreamPart;
   readonly #chatState: SqliteChatState;
+  readonly #inbox: SqliteInbox;
 
   constructor(options: SqliteStoreOptions) {
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
@@ -76,6 +81,7 @@ export class SqliteStore extends DelegatingAccountStore implements Store {
     this.knowledge = new SqliteKnowledge(db);
     this.vectors = new SqlitePassageVectors(db);
     this.#chatState = new SqliteChatState(db);
+    this.#inbox = new SqliteInbox(db);
   }
 
   async migrate(): Promise<number[]> {
@@ -200,12 +206,9 @@ export class SqliteStore extends DelegatingAccountStore implements Store {
 
   async listChats(tenant_id: string, query: ChatQuery): Promise<ChatSlice> {
     // Row values keep the cursor exact when several chats share a created_at: ties go by id.
-    const conditions = ['tenant_id = ?'];
-    const parameters: string[] = [tenant_id];
-    if (query.status !== undefined) {
-      conditions.push('status = ?');
-      parameters.push(query.status);
-    }
+    const inbox = inboxConditions(query);
+    const conditions = ['tenant_id = ?', ...inbox.conditions];
+    const parameters: string[] = [tenant_id, ...inbox.parameters];
     if (query.session_id !== undefined) {
       conditions.push('session_id = ?');
       parameters.push(query.session_id);
@@ -215,11 +218,24 @@ export class SqliteStore extends DelegatingAccountStore implements Store {
       // Stored timestamps are all toISOString() text; a cursor must look the same to compare as text.
       parameters.push(normalizeTime(query.before.created_at), query.before.id);
     }
+    // The filters make a few SQL texts (the search text is a parameter), so they are cached too.
     const rows = prepared(
       this.#db,
       `SELECT * FROM chats WHERE ${conditions.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT ?`,
     ).all(...parameters, query.limit + 1);
     return { items: rows.slice(0, query.limit).map(toChat), has_more: rows.length > query.limit };
+  }
+
+  async chatActivity(tenant_id: string, chat_ids: readonly string[]): Promise<Map<string, ChatActivity>> {
+    return this.#inbox.chatActivity(tenant_id, chat_ids);
+  }
+
+  async addNote(note: NewNote): Promise<NoteRecord | undefined> {
+    return this.#inbox.addNote(note);
+  }
+
+  async listNotes(tenant_id: string, chat_id: string): Promise<NoteRecord[] | undefined> {
+    return this.#inbox.listNotes(tenant_id, chat_id);
   }
 
   async updateChatStatus(
