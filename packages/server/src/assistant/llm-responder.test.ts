@@ -109,6 +109,14 @@ async function collect(parts: AsyncIterable<ResponderPart>): Promise<ResponderPa
 const textOf = (parts: ResponderPart[]) =>
   parts.map((part) => (part.type === 'text' ? part.text : '')).join('');
 const finishOf = (parts: ResponderPart[]) => parts.find((part) => part.type === 'finish');
+/** The prompt estimate (4 characters a token) of the last chat request the fake received. */
+const promptEstimate = (openai: FakeOpenAi) =>
+  Math.ceil(
+    (openai.chatRequests().at(-1)?.body?.messages ?? []).reduce(
+      (sum, item) => sum + String(item.content).length,
+      0,
+    ) / 4,
+  );
 const systemOf = (openai: FakeOpenAi, index = 0) =>
   String(openai.chatRequests()[index]?.body?.messages?.[0]?.content ?? '');
 
@@ -368,11 +376,16 @@ describe('LlmResponder: provider failures', () => {
     const parts = await collect(instance.respond(input()));
     expect(Date.now() - started).toBeGreaterThanOrEqual(450);
     expect(Date.now() - started).toBeLessThan(2000);
+    // The provider accepted the call (its stream started): the prompt is billed, so it counts.
     expect(parts).toEqual([
       { type: 'text', text: UNAVAILABLE_MESSAGE },
-      { type: 'finish', reason: 'error' },
+      {
+        type: 'finish',
+        reason: 'error',
+        usage: { input_tokens: promptEstimate(openai), output_tokens: 0, estimated: true },
+      },
     ]);
-    expect(lines.find((line) => line.error === 'TimeoutError')).toBeDefined();
+    expect(lines.find((line) => line.error === 'TimeoutError')).toMatchObject({ error_code: 'timeout' });
   });
 
   it('drop mid-stream: the partial text, then the cut-off notice, finish error', async () => {
@@ -385,8 +398,15 @@ describe('LlmResponder: provider failures', () => {
     expect(textOf(parts)).toBe(`We are open Monday to Friday [1] ${CUT_OFF_NOTICE}`);
     expect(textOf(parts)).not.toContain(UNAVAILABLE_MESSAGE);
     expect(parts.at(-2)).toMatchObject({ type: 'sources' });
-    expect(finishOf(parts)).toEqual({ type: 'finish', reason: 'error' });
-    expect(lines.some((line) => line.level === 40 && line.msg === 'LLM provider failed')).toBe(true);
+    // No usage chunk came: the prompt and the 33 characters streamed are estimated at 4 per token.
+    expect(finishOf(parts)).toEqual({
+      type: 'finish',
+      reason: 'error',
+      usage: { input_tokens: promptEstimate(openai), output_tokens: 9, estimated: true },
+    });
+    expect(lines.find((line) => line.level === 40 && line.msg === 'LLM provider failed')?.error_code).toBe(
+      'stream_dropped',
+    );
   });
 
   it('a stop mid-stream ends promptly with no polite message', async () => {
@@ -403,7 +423,14 @@ describe('LlmResponder: provider failures', () => {
     expect(Date.now() - started).toBeLessThan(1000);
     expect(textOf(parts)).not.toContain(UNAVAILABLE_MESSAGE);
     expect(textOf(parts)).not.toContain('cut off');
-    expect(parts.some((part) => part.type === 'finish')).toBe(false);
+    // What the provider streamed before the stop still counts against the budget.
+    const finish = finishOf(parts);
+    expect(finish).toMatchObject({
+      reason: 'stopped',
+      usage: { input_tokens: promptEstimate(openai), estimated: true },
+    });
+    expect(finish?.type === 'finish' && finish.usage?.output_tokens).toBeGreaterThan(0);
+    expect(parts.at(-1)).toBe(finish);
   });
 });
 
