@@ -47,7 +47,7 @@ import { ChannelHub } from './realtime/channel-hub.ts';
 import { gatewayRoutes } from './realtime/gateway.ts';
 import { SocketRevocation } from './realtime/socket-revocation.ts';
 import { openStore } from './storage/open-store.ts';
-import type { Store } from './storage/store.ts';
+import type { Store, Tenant } from './storage/store.ts';
 import { createCorsDelegator } from './tenancy/cors-policy.ts';
 import { ensureDemoTenant } from './tenancy/demo-tenant.ts';
 import { requireTenant } from './tenancy/require-tenant.ts';
@@ -203,7 +203,7 @@ export async function buildApp(options: AppOptions): Promise<Platform> {
         tenants,
         bus,
         handoff,
-        select: (tenant, message) => responders.select(tenant, message),
+        select: (tenant, message, history) => responders.select(tenant, message, history),
         log: app.log,
         visitorMessagesPerMinute: config.rateLimits.assistantRepliesPerVisitorPerMinute,
       })
@@ -277,6 +277,7 @@ export async function buildApp(options: AppOptions): Promise<Platform> {
         directory: tenants,
         llm: config.llm,
         outbound,
+        ...(responders ? { assistantStatus: (tenant: Tenant) => responders.assistantStatus(tenant) } : {}),
       });
       await tenantScope.register(teamRoutes, { team });
     },

@@ -186,7 +186,13 @@ export class LlmResponder implements Responder {
             break;
           case 'text-delta': {
             received += part.text.length;
-            const safe = marker.push(guard.push(part.text));
+            // After a stop, nothing more for the visitor: the runner only reads the finish.
+            if (input.signal.aborted) break stream;
+            // The marker first: it never reaches the leak guard, whose hold would delay it.
+            let safe = guard.push(marker.push(part.text));
+            // Nothing from the model follows the marker, so what the guard holds can go now: it
+            // is less than a window, as at the end of any reply.
+            if (marker.found && !guard.tripped) safe += guard.end();
             if (safe) {
               sent += safe;
               yield { type: 'text', text: safe };
@@ -235,6 +241,8 @@ export class LlmResponder implements Responder {
       input.signal.throwIfAborted();
     }
 
+    // What the marker filter still holds (the end of the reply), through the guard like the rest.
+    const held = marker.found || guard.tripped ? '' : guard.push(marker.end());
     if (guard.tripped) {
       log.warn(context, 'LLM reply started to repeat the system prompt; replaced by a refusal');
       status?.ok(key);
@@ -252,7 +260,7 @@ export class LlmResponder implements Responder {
         `the provider stream ended without finishing (${finishReason ?? 'no finish'})`,
       );
     }
-    const tail = marker.push(guard.end()) + marker.end();
+    const tail = held + guard.end();
     if (tail) {
       sent += tail;
       yield { type: 'text', text: tail };
@@ -269,7 +277,8 @@ export class LlmResponder implements Responder {
       ...(usage ? { usage } : {}),
     });
     if (marker.found) {
-      // The reply is the platform's "no answer", already sent; no sources: nothing answered.
+      // The reply is the platform's "no answer"; no sources, since nothing answered.
+      if (!offered) yield { type: 'text', text: noAnswerText(input.tenant_name, handOver, sent) };
       if (handOver) yield { type: 'handoff', reason: 'no_answer' };
       yield finish(failure !== undefined ? 'error' : (finishReason ?? 'stop'));
       return;

@@ -6,6 +6,7 @@
  * which may quote URLs) are kept, so showing an entry to a tenant's staff leaks nothing.
  */
 import { createHash } from 'node:crypto';
+import type { ProviderErrorCode } from '@miptech/protocol';
 import { APICallError, RetryError } from 'ai';
 import type { LlmConfig } from '../config.ts';
 import { resolvedBaseUrl } from './llm-model.ts';
@@ -13,28 +14,14 @@ import { resolvedBaseUrl } from './llm-model.ts';
 /** Where a provider stands. */
 export type ProviderState = 'warming' | 'ok' | 'unavailable';
 
-/** Why a provider is `unavailable`: stable codes, safe to show to the tenant's staff. */
-export type ProviderErrorCode =
-  /** The setting cannot answer (no model, no base URL, provider `none`). */
-  | 'misconfigured'
-  /** 401 or 403: the key is wrong, or lacks access. */
-  | 'unauthorized'
-  /** 404: a wrong base URL or model name. */
-  | 'not_found'
-  /** 429 after the retries. */
-  | 'rate_limited'
-  /** Another 4xx. */
-  | 'bad_request'
-  /** A 5xx, or an error event in the middle of the stream. */
-  | 'server_error'
-  /** No complete answer within `LLM_TIMEOUT_MS` (a stall, or a slow model). */
-  | 'timeout'
-  /** No connection: refused, unknown name, TLS failure. */
-  | 'unreachable'
-  /** The outbound policy refused the address or a redirect (`OUTBOUND_ALLOW`). */
-  | 'refused_by_policy'
-  /** The stream was cut, or ended without finishing. */
-  | 'stream_dropped';
+/**
+ * Why a provider is `unavailable` (the protocol's `ProviderErrorCode`): `misconfigured` (no model
+ * or URL), `unauthorized` (401/403), `not_found` (404: URL or model), `rate_limited` (429 after
+ * retries), `bad_request` (another 4xx), `server_error` (5xx, or an error event mid-stream),
+ * `timeout`, `unreachable` (no connection), `refused_by_policy` (`OUTBOUND_ALLOW`),
+ * `stream_dropped` (cut, or ended without finishing).
+ */
+export type { ProviderErrorCode };
 
 /** One provider's state, as GET /api/v1/tenant shows it. */
 export interface ProviderStatus {

@@ -5,6 +5,7 @@
 import {
   type AssistantSettings,
   type AssistantSettingsPatch,
+  type AssistantStatus,
   TenantSettings,
   TenantSettingsPatch,
 } from '@miptech/protocol';
@@ -22,9 +23,25 @@ import { errorResponses } from '../schemas.ts';
 
 export async function tenantSettingsRoutes(
   app: FastifyInstance,
-  options: { store: Store; directory: TenantDirectory; llm: LlmConfig; outbound: OutboundPolicy },
+  options: {
+    store: Store;
+    directory: TenantDirectory;
+    llm: LlmConfig;
+    outbound: OutboundPolicy;
+    /** Who answers the tenant's visitors and whether it can; absent when no assistant runs. */
+    assistantStatus?: (tenant: Tenant) => AssistantStatus;
+  },
 ): Promise<void> {
-  const { store, directory, llm, outbound } = options;
+  const { store, directory, llm, outbound, assistantStatus } = options;
+  /** The tenant as read back: the LLM API key is write-only; the assistant's status joins it. */
+  const toView = (tenant: Tenant) => {
+    const { llm_api_key, ...assistant } = tenant.assistant;
+    return {
+      ...tenant,
+      assistant: { ...assistant, llm_api_key_set: Boolean(llm_api_key) },
+      ...(assistantStatus ? { assistant_status: assistantStatus(tenant) } : {}),
+    };
+  };
   const api = app.withTypeProvider<ZodTypeProvider>();
 
   api.get(
@@ -34,6 +51,8 @@ export async function tenantSettingsRoutes(
       schema: {
         tags: ['tenant'],
         summary: "Read the tenant's settings",
+        description:
+          "`assistant_status` says who answers the tenant's visitors and whether it can (a tenant's own LLM provider is probed on the first read, and again while it is unavailable, at most every 30 s).",
         response: { 200: TenantSettings, ...errorResponses },
       },
     },
@@ -90,12 +109,6 @@ async function checkBaseUrl(url: string, llm: LlmConfig, outbound: OutboundPolic
       { field: 'body.assistant.llm_base_url', message: error.message },
     ]);
   }
-}
-
-/** The tenant as read back: the LLM API key is write-only. */
-function toView(tenant: Tenant) {
-  const { llm_api_key, ...assistant } = tenant.assistant;
-  return { ...tenant, assistant: { ...assistant, llm_api_key_set: Boolean(llm_api_key) } };
 }
 
 /** Applies the patch (null removes a field) and refuses an LLM setting that could never answer. */
