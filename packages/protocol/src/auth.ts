@@ -141,7 +141,7 @@ export const TenantSettings = z.object({
   enabled: z.boolean(),
   assistant: AssistantSettingsView,
   assistant_status: AssistantStatus.optional().describe(
-    'Whether the assistant can answer; absent when the platform runs no assistant',
+    'GET only: whether the assistant can answer; absent on PATCH and when the platform runs no assistant',
   ),
   created_at: z.string(),
   updated_at: z.string(),

@@ -33,13 +33,17 @@ export async function tenantSettingsRoutes(
   },
 ): Promise<void> {
   const { store, directory, llm, outbound, assistantStatus } = options;
-  /** The tenant as read back: the LLM API key is write-only; the assistant's status joins it. */
-  const toView = (tenant: Tenant) => {
+  /**
+   * The tenant as read back: the LLM API key is write-only. A read also says whether the assistant
+   * can answer, which may probe the tenant's own provider; a write does not, so saving settings
+   * never calls out (the console reads them back, and that read probes).
+   */
+  const toView = (tenant: Tenant, withStatus = false) => {
     const { llm_api_key, ...assistant } = tenant.assistant;
     return {
       ...tenant,
       assistant: { ...assistant, llm_api_key_set: Boolean(llm_api_key) },
-      ...(assistantStatus ? { assistant_status: assistantStatus(tenant) } : {}),
+      ...(withStatus && assistantStatus ? { assistant_status: assistantStatus(tenant) } : {}),
     };
   };
   const api = app.withTypeProvider<ZodTypeProvider>();
@@ -52,11 +56,11 @@ export async function tenantSettingsRoutes(
         tags: ['tenant'],
         summary: "Read the tenant's settings",
         description:
-          "`assistant_status` says who answers the tenant's visitors and whether it can (a tenant's own LLM provider is probed on the first read, and again while it is unavailable, at most every 30 s).",
+          "`assistant_status` says who answers the tenant's visitors and whether it can (a tenant's own LLM provider is probed on the first read, and again while it is unavailable, at most every 30 s). PATCH answers without it.",
         response: { 200: TenantSettings, ...errorResponses },
       },
     },
-    async (request) => toView(tenantOf(request)),
+    async (request) => toView(tenantOf(request), true),
   );
 
   api.patch(
