@@ -105,6 +105,39 @@ export const AssistantSettingsPatch = z.object({
 });
 export type AssistantSettingsPatch = z.infer<typeof AssistantSettingsPatch>;
 
+/** Why an LLM provider is `unavailable`: stable codes; provider messages are only in the server log. */
+export const ProviderErrorCode = z.enum([
+  'misconfigured',
+  'unauthorized',
+  'not_found',
+  'rate_limited',
+  'bad_request',
+  'server_error',
+  'timeout',
+  'unreachable',
+  'refused_by_policy',
+  'stream_dropped',
+]);
+export type ProviderErrorCode = z.infer<typeof ProviderErrorCode>;
+
+/**
+ * `GET /api/v1/tenant` `assistant_status`: who answers the tenant's visitors and whether it can.
+ * A tenant's own LLM provider is checked lazily (its first reply, or this read), never at start.
+ */
+export const AssistantStatus = z.object({
+  responder: z
+    .string()
+    .describe('`llm`, `knowledge-base`, or the fixed responder of a test or demo platform (`scripted`)'),
+  provider: z
+    .enum(['platform', 'tenant'])
+    .nullable()
+    .describe("For `llm`: the platform's LLM setting, or one the tenant's `llm_*` fields change"),
+  state: z.enum(['warming', 'ok', 'unavailable']).describe('`warming` until the first outcome'),
+  error_code: ProviderErrorCode.nullable().describe('Why it is `unavailable`; null otherwise'),
+  checked_at: z.string().nullable().describe('When the last outcome was seen (ISO time); null while warming'),
+});
+export type AssistantStatus = z.infer<typeof AssistantStatus>;
+
 /** A knowledge-base passage a reply is grounded in; kept in the reply's `metadata.sources`. */
 export const Source = z.object({
   n: z.number().int().describe('The number the reply cites it by, as in "[1]"'),

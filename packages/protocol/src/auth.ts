@@ -4,7 +4,7 @@
  * `MIPTechAuthClient` sends and reads them.
  */
 import { z } from 'zod';
-import { AssistantSettingsPatch, AssistantSettingsView } from './assistant.ts';
+import { AssistantSettingsPatch, AssistantSettingsView, AssistantStatus } from './assistant.ts';
 import { Chat, ChatStatus } from './rest.ts';
 import { MAX_PAGE_SIZE } from './version.ts';
 
@@ -140,6 +140,9 @@ export const TenantSettings = z.object({
   greeting: z.string(),
   enabled: z.boolean(),
   assistant: AssistantSettingsView,
+  assistant_status: AssistantStatus.optional().describe(
+    'GET only: whether the assistant can answer; absent on PATCH and when the platform runs no assistant',
+  ),
   created_at: z.string(),
   updated_at: z.string(),
 });

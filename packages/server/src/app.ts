@@ -51,7 +51,7 @@ import { ChannelHub } from './realtime/channel-hub.ts';
 import { gatewayRoutes } from './realtime/gateway.ts';
 import { SocketRevocation } from './realtime/socket-revocation.ts';
 import { openStore } from './storage/open-store.ts';
-import type { Store } from './storage/store.ts';
+import type { Store, Tenant } from './storage/store.ts';
 import { createCorsDelegator } from './tenancy/cors-policy.ts';
 import { DEMO_TENANT_ID, ensureDemoTenant } from './tenancy/demo-tenant.ts';
 import { requireTenant } from './tenancy/require-tenant.ts';
@@ -223,7 +223,7 @@ export async function buildApp(options: AppOptions): Promise<Platform> {
         tenants,
         bus,
         handoff,
-        select: (tenant, message) => responders.select(tenant, message),
+        select: (tenant, message, history) => responders.select(tenant, message, history),
         log: app.log,
         visitorMessagesPerMinute: config.rateLimits.assistantRepliesPerVisitorPerMinute,
         onReplyEnd: (tenantId, chatId) => void inbox.announce(tenantId, chatId, 'message'),
@@ -312,6 +312,7 @@ export async function buildApp(options: AppOptions): Promise<Platform> {
         embedding: config.embedding,
         outbound,
         onChange: embedKnowledge,
+        ...(responders ? { assistantStatus: (tenant: Tenant) => responders.assistantStatus(tenant) } : {}),
       });
       await tenantScope.register(teamRoutes, { team });
     },

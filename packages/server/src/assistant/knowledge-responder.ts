@@ -8,8 +8,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Source } from '@miptech/protocol';
 import type { Retriever } from '../storage/knowledge-store.ts';
-import type { MessageRecord } from '../storage/store.ts';
 import { normalizeChatSpelling } from './chat-spelling.ts';
+import { HUMAN_OFFER, noAnswerText, offeredHuman } from './human-offer.ts';
 import { recognizeIntent } from './intents.ts';
 import { composeAnswer } from './knowledge-answer.ts';
 import { unknownName } from './name-check.ts';
@@ -30,9 +30,6 @@ export interface KnowledgeResponderOptions {
 const SEARCH_LIMIT = 10;
 /** Words per streamed part. */
 const WORDS_PER_PART = 3;
-
-/** The sentence that offers a human; a "yes" after it is a handoff request. */
-const HUMAN_OFFER = 'Would you like me to connect you with a member of the team?';
 
 /**
  * Answers from the tenant's knowledge base, without a model.
@@ -81,7 +78,7 @@ export class KnowledgeResponder implements Responder {
     const tenant = input.tenant_name;
     const persona = input.settings.persona;
     const names = [tenant, ...(persona ? [persona] : [])];
-    const offered = lastOf(input.history, 'assistant')?.content.includes(HUMAN_OFFER) ?? false;
+    const offered = offeredHuman(input.history);
     switch (recognizeIntent(input.message.content, { names })) {
       case 'greeting':
         return plain(greeting(tenant, persona));
@@ -178,23 +175,16 @@ function handoff(tenant: string): Reply {
 }
 
 function noAnswer(input: ResponderInput): Reply {
-  const notFound = `I couldn't find that in ${possessive(input.tenant_name)} knowledge base`;
-  if (input.settings.handoff_on_no_answer) {
-    return {
-      text: `${notFound}, so I've asked a member of the team to join this chat. They will reply here as soon as they can.`,
-      sources: [],
-      handoff: 'no_answer',
-    };
-  }
-  return plain(`${notFound}. ${HUMAN_OFFER}`);
+  const handOver = Boolean(input.settings.handoff_on_no_answer);
+  return {
+    text: noAnswerText(input.tenant_name, handOver),
+    sources: [],
+    ...(handOver ? { handoff: 'no_answer' as const } : {}),
+  };
 }
 
 function possessive(name: string): string {
   return name.endsWith('s') ? `${name}'` : `${name}'s`;
-}
-
-function lastOf(history: MessageRecord[], role: MessageRecord['role']): MessageRecord | undefined {
-  return history.findLast((message) => message.role === role);
 }
 
 /**

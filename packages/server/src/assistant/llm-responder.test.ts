@@ -10,7 +10,11 @@ import { OutboundPolicy } from '../outbound/outbound-policy.ts';
 import type { PassageHit, Retriever } from '../storage/knowledge-store.ts';
 import type { MessageRecord } from '../storage/store.ts';
 import { type FakeOpenAi, startFakeOpenAi } from '../testing/fake-openai-server.ts';
+import { HUMAN_OFFER, noAnswerText } from './human-offer.ts';
+import { effectiveLlm } from './llm-model.ts';
 import { CUT_OFF_NOTICE, LlmResponder, UNAVAILABLE_MESSAGE } from './llm-responder.ts';
+import { NO_ANSWER_MARKER } from './no-answer-marker.ts';
+import { ProviderStatusBoard, providerKey } from './provider-status.ts';
 import type { ResponderInput, ResponderPart } from './responder.ts';
 
 const KEY = 'sk-test-platform-key-0123456789';
@@ -109,6 +113,14 @@ async function collect(parts: AsyncIterable<ResponderPart>): Promise<ResponderPa
 const textOf = (parts: ResponderPart[]) =>
   parts.map((part) => (part.type === 'text' ? part.text : '')).join('');
 const finishOf = (parts: ResponderPart[]) => parts.find((part) => part.type === 'finish');
+/** The prompt estimate (4 characters a token) of the last chat request the fake received. */
+const promptEstimate = (openai: FakeOpenAi) =>
+  Math.ceil(
+    (openai.chatRequests().at(-1)?.body?.messages ?? []).reduce(
+      (sum, item) => sum + String(item.content).length,
+      0,
+    ) / 4,
+  );
 const systemOf = (openai: FakeOpenAi, index = 0) =>
   String(openai.chatRequests()[index]?.body?.messages?.[0]?.content ?? '');
 
@@ -368,11 +380,16 @@ describe('LlmResponder: provider failures', () => {
     const parts = await collect(instance.respond(input()));
     expect(Date.now() - started).toBeGreaterThanOrEqual(450);
     expect(Date.now() - started).toBeLessThan(2000);
+    // The provider accepted the call (its stream started): the prompt is billed, so it counts.
     expect(parts).toEqual([
       { type: 'text', text: UNAVAILABLE_MESSAGE },
-      { type: 'finish', reason: 'error' },
+      {
+        type: 'finish',
+        reason: 'error',
+        usage: { input_tokens: promptEstimate(openai), output_tokens: 0, estimated: true },
+      },
     ]);
-    expect(lines.find((line) => line.error === 'TimeoutError')).toBeDefined();
+    expect(lines.find((line) => line.error === 'TimeoutError')).toMatchObject({ error_code: 'timeout' });
   });
 
   it('drop mid-stream: the partial text, then the cut-off notice, finish error', async () => {
@@ -385,8 +402,15 @@ describe('LlmResponder: provider failures', () => {
     expect(textOf(parts)).toBe(`We are open Monday to Friday [1] ${CUT_OFF_NOTICE}`);
     expect(textOf(parts)).not.toContain(UNAVAILABLE_MESSAGE);
     expect(parts.at(-2)).toMatchObject({ type: 'sources' });
-    expect(finishOf(parts)).toEqual({ type: 'finish', reason: 'error' });
-    expect(lines.some((line) => line.level === 40 && line.msg === 'LLM provider failed')).toBe(true);
+    // No usage chunk came: the prompt and the 33 characters streamed are estimated at 4 per token.
+    expect(finishOf(parts)).toEqual({
+      type: 'finish',
+      reason: 'error',
+      usage: { input_tokens: promptEstimate(openai), output_tokens: 9, estimated: true },
+    });
+    expect(lines.find((line) => line.level === 40 && line.msg === 'LLM provider failed')?.error_code).toBe(
+      'stream_dropped',
+    );
   });
 
   it('a stop mid-stream ends promptly with no polite message', async () => {
@@ -403,7 +427,14 @@ describe('LlmResponder: provider failures', () => {
     expect(Date.now() - started).toBeLessThan(1000);
     expect(textOf(parts)).not.toContain(UNAVAILABLE_MESSAGE);
     expect(textOf(parts)).not.toContain('cut off');
-    expect(parts.some((part) => part.type === 'finish')).toBe(false);
+    // What the provider streamed before the stop still counts against the budget.
+    const finish = finishOf(parts);
+    expect(finish).toMatchObject({
+      reason: 'stopped',
+      usage: { input_tokens: promptEstimate(openai), estimated: true },
+    });
+    expect(finish?.type === 'finish' && finish.usage?.output_tokens).toBeGreaterThan(0);
+    expect(parts.at(-1)).toBe(finish);
   });
 });
 
@@ -449,5 +480,149 @@ describe('LlmResponder.warmUp', () => {
     await expect(responder({ baseUrl: url }).instance.warmUp()).rejects.toThrow(
       /unreachable: .*ECONNREFUSED/,
     );
+  });
+});
+
+describe('LlmResponder: no answer', () => {
+  const handoffOf = (parts: ResponderPart[]) =>
+    parts.flatMap((part) => (part.type === 'handoff' ? [part.reason] : []));
+
+  it('answers a question the knowledge base has nothing on with the platform’s offer of a human, without the model', async () => {
+    const parts = await collect(
+      responder().instance.respond(
+        input({ tenant_id: 'empty-tenant', text: 'Who won the world cup in 1998?' }),
+      ),
+    );
+    expect(openai.chatRequests()).toHaveLength(0);
+    expect(textOf(parts)).toBe(noAnswerText('Acme', false));
+    expect(textOf(parts)).toContain(HUMAN_OFFER);
+    expect(parts.map((part) => part.type)).toEqual(['text', 'finish']);
+    expect(finishOf(parts)).toEqual({
+      type: 'finish',
+      reason: 'stop',
+      usage: { input_tokens: 0, output_tokens: 0 },
+    });
+  });
+
+  it('hands over at once on such a question when the tenant wants handoff on no answer', async () => {
+    const parts = await collect(
+      responder().instance.respond(
+        input({
+          tenant_id: 'empty-tenant',
+          text: 'Who won the world cup in 1998?',
+          settings: { handoff_on_no_answer: true },
+        }),
+      ),
+    );
+    expect(textOf(parts)).toBe(noAnswerText('Acme', true));
+    expect(parts.map((part) => part.type)).toEqual(['text', 'handoff', 'finish']);
+    expect(handoffOf(parts)).toEqual(['no_answer']);
+  });
+
+  it('tells the model to reply with the marker, and turns the marker into the offer: no marker, no sources', async () => {
+    openai.script({ reply: ['NO', '_ANS', 'WER'], usage: { prompt_tokens: 90, completion_tokens: 3 } });
+    const parts = await collect(responder().instance.respond(input({ text: 'Do you sell gift cards?' })));
+    expect(systemOf(openai)).toContain(`reply with exactly ${NO_ANSWER_MARKER} and nothing else`);
+    expect(textOf(parts)).toBe(noAnswerText('Acme', false));
+    expect(textOf(parts)).not.toMatch(/NO_|ANSWER/);
+    expect(parts.some((part) => part.type === 'sources')).toBe(false);
+    expect(handoffOf(parts)).toEqual([]);
+    // The provider counted the call: it is billed like any other.
+    expect(finishOf(parts)).toEqual({
+      type: 'finish',
+      reason: 'stop',
+      usage: { input_tokens: 90, output_tokens: 3 },
+    });
+  });
+
+  it('keeps an apology before the marker, drops the marker and what follows, and hands over when asked to', async () => {
+    openai.script({
+      reply: ['Sorry, ', 'the pages [1] ', "don't say. ", '**NO_', 'ANSWER** ', 'But maybe [2] ', 'we do.'],
+    });
+    const parts = await collect(
+      responder().instance.respond(
+        input({ text: 'Do you sell gift cards?', settings: { handoff_on_no_answer: true } }),
+      ),
+    );
+    const text = textOf(parts);
+    expect(text).toBe(
+      `Sorry, the pages [1] don't say.${noAnswerText('Acme', true, "Sorry, the pages [1] don't say.")}`,
+    );
+    expect(text).not.toContain('NO_ANSWER');
+    expect(text).not.toContain('maybe');
+    // Cited or not, a reply that did not answer shows no sources.
+    expect(parts.some((part) => part.type === 'sources')).toBe(false);
+    expect(parts.map((part) => part.type).slice(-2)).toEqual(['handoff', 'finish']);
+    expect(handoffOf(parts)).toEqual(['no_answer']);
+  });
+
+  it('passes an answer that merely says "no answer" in prose through, with its sources', async () => {
+    const reply = 'There is no answer fee: returns are free within 30 days [2].';
+    openai.script({ reply });
+    const parts = await collect(responder().instance.respond(input({ text: 'Is there a fee for returns?' })));
+    expect(textOf(parts)).toBe(reply);
+    expect(parts.find((part) => part.type === 'sources')).toMatchObject({ sources: [{ n: 2 }] });
+  });
+});
+
+describe('LlmResponder: what failed calls cost', () => {
+  it('an error event after tokens (a 500 mid-answer): partial text, cut-off notice, estimated usage, server_error', async () => {
+    openai.script({
+      reply: ['We are open ', 'Monday [1] ', 'to Friday.'],
+      failure: { type: 'error-event', afterChunks: 2 },
+    });
+    const { instance, lines } = responder();
+    const parts = await collect(instance.respond(input()));
+    expect(textOf(parts)).toBe(`We are open Monday [1] ${CUT_OFF_NOTICE}`);
+    // 23 characters streamed before the error: 6 tokens at 4 characters a token.
+    expect(finishOf(parts)).toEqual({
+      type: 'finish',
+      reason: 'error',
+      usage: { input_tokens: promptEstimate(openai), output_tokens: 6, estimated: true },
+    });
+    expect(lines.find((line) => line.msg === 'LLM provider failed')).toMatchObject({
+      error_code: 'server_error',
+    });
+  });
+
+  it('an HTTP 500 before any token costs nothing: no usage on the finish', async () => {
+    openai.script({ failure: { type: 'status', status: 500, retryAfter: 0 } });
+    const parts = await collect(responder({ maxRetries: 0 }).instance.respond(input()));
+    expect(finishOf(parts)).toEqual({ type: 'finish', reason: 'error' });
+  });
+});
+
+describe('LlmResponder: provider status', () => {
+  it('records warming on first use, then ok or unavailable with a code, from replies and probes', async () => {
+    const status = new ProviderStatusBoard({ now: () => new Date('2026-01-02T03:04:05.000Z') });
+    const { log } = capturingLog();
+    const instance = new LlmResponder({ retriever: memoryRetriever(), config, log, status });
+    const key = providerKey(effectiveLlm(config, {}));
+    expect(status.get(key)).toBeUndefined();
+
+    openai.script({ reply: 'Open 9 to 5 [1].', chunkDelayMs: 30 });
+    const reply = instance.respond(input())[Symbol.asyncIterator]();
+    await reply.next();
+    expect(status.get(key)).toEqual({ state: 'warming', error_code: null, checked_at: null });
+    while (!(await reply.next()).done);
+    expect(status.get(key)).toEqual({
+      state: 'ok',
+      error_code: null,
+      checked_at: '2026-01-02T03:04:05.000Z',
+    });
+
+    openai.script({ failure: { type: 'status', status: 401 } });
+    await collect(instance.respond(input()));
+    expect(status.get(key)).toMatchObject({ state: 'unavailable', error_code: 'unauthorized' });
+
+    const wrongKey = { llm_api_key: 'sk-wrong' };
+    await expect(instance.warmUpFor(wrongKey)).rejects.toMatchObject({ code: 'unauthorized' });
+    expect(status.get(providerKey(effectiveLlm(config, wrongKey)))).toMatchObject({
+      state: 'unavailable',
+      error_code: 'unauthorized',
+    });
+    openai.script({});
+    await instance.warmUp();
+    expect(status.get(key)).toMatchObject({ state: 'ok', error_code: null });
   });
 });

@@ -1,21 +1,37 @@
 /**
  * The LLM responder: retrieval-augmented answers through the Vercel AI SDK. It finds the tenant's
- * passages, builds the prompt (`rag-prompt.ts`), streams the model's reply through the leak guard,
- * and maps the reply's `[n]` citations to sources. Provider failures never escape: the visitor gets
- * a polite message (or a cut-off notice after partial text), the log gets the cause.
+ * passages, builds the prompt (`rag-prompt.ts`), streams the model's reply through the leak guard
+ * and the no-answer marker filter, and maps the reply's `[n]` citations to sources. When the
+ * knowledge base has nothing on a question, or the model says the passages do not answer it, the
+ * reply is the platform's "no answer" with its offer of a human (or, with the tenant's
+ * `handoff_on_no_answer`, the handoff). Provider failures never escape: the visitor gets a polite
+ * message (or a cut-off notice after partial text), the log gets the cause, the status board the
+ * code, and the budget what the provider billed (`usage-estimate.ts`).
  */
 import { randomBytes } from 'node:crypto';
-import { APICallError, RetryError, streamText } from 'ai';
+import type { AssistantSettings } from '@miptech/protocol';
+import { streamText } from 'ai';
 import type { FastifyBaseLogger } from 'fastify';
 import type { LlmConfig } from '../config.ts';
 import { parseAllowList } from '../outbound/allow-list.ts';
 import { createGuardedFetch } from '../outbound/guarded-fetch.ts';
 import { OutboundPolicy } from '../outbound/outbound-policy.ts';
 import type { Retriever } from '../storage/knowledge-store.ts';
+import { noAnswerText } from './human-offer.ts';
+import { recognizeIntent } from './intents.ts';
 import { LeakGuard } from './leak-guard.ts';
 import { type EffectiveLlm, effectiveLlm, languageModelFor, resolvedBaseUrl } from './llm-model.ts';
+import { NoAnswerFilter } from './no-answer-marker.ts';
+import { logFailure, probeProvider } from './provider-probe.ts';
+import {
+  ProviderError,
+  type ProviderStatusBoard,
+  providerErrorCode,
+  providerKey,
+} from './provider-status.ts';
 import { buildInstructions, buildPrompt, citedSources, retrievalQuery } from './rag-prompt.ts';
 import type { Responder, ResponderInput, ResponderPart, Usage } from './responder.ts';
+import { promptCharacters, usageToCount } from './usage-estimate.ts';
 
 /** Said when the model could not be reached and nothing was written yet. */
 export const UNAVAILABLE_MESSAGE =
@@ -23,9 +39,6 @@ export const UNAVAILABLE_MESSAGE =
 
 /** Appended when the model failed after part of the reply was sent. */
 export const CUT_OFF_NOTICE = '\n\n(My answer was cut off — please ask again.)';
-
-/** How long {@link LlmResponder.warmUp} waits for the provider. */
-const WARM_UP_TIMEOUT_MS = 5000;
 
 /** Options of {@link LlmResponder}. */
 export interface LlmResponderOptions {
@@ -43,6 +56,8 @@ export interface LlmResponderOptions {
    * `LLM_BASE_URL` host is allowed on top, since the operator chose it (e.g. a local Ollama).
    */
   outbound?: OutboundPolicy;
+  /** Where each provider setting's state is kept (readiness, GET /api/v1/tenant). */
+  status?: ProviderStatusBoard;
 }
 
 /**
@@ -79,8 +94,9 @@ export class LlmResponder implements Responder {
   }
 
   async *respond(input: ResponderInput): AsyncIterable<ResponderPart> {
-    const { retriever, config, log } = this.#options;
+    const { retriever, config, log, status } = this.#options;
     const llm = effectiveLlm(config, input.settings);
+    const key = providerKey(llm);
     const context = {
       tenant_id: input.tenant_id,
       chat_id: input.chat.id,
@@ -89,7 +105,8 @@ export class LlmResponder implements Responder {
     };
     if (llm.problem || llm.provider === 'none') {
       log.error({ ...context, problem: llm.problem ?? 'provider is none' }, 'LLM setting cannot answer');
-      yield* politeFailure();
+      status?.failed(key, 'misconfigured');
+      yield* politeFailure(undefined);
       return;
     }
 
@@ -101,10 +118,21 @@ export class LlmResponder implements Responder {
     } catch (error) {
       input.signal.throwIfAborted();
       log.error({ ...context, err: error }, 'knowledge-base retrieval failed');
-      yield* politeFailure();
+      yield* politeFailure(undefined);
       return;
     }
     input.signal.throwIfAborted();
+    const handOver = input.settings.handoff_on_no_answer === true;
+    // A question the knowledge base has nothing on: the platform's "no answer" at once, as the
+    // built-in responder's third tier, with no model call (nothing to ground an answer in, and
+    // no tokens spent). Small talk still goes to the model, which greets in the visitor's language.
+    const names = [input.tenant_name, ...(input.settings.persona ? [input.settings.persona] : [])];
+    if (passages.length === 0 && recognizeIntent(input.message.content, { names }) === 'question') {
+      yield { type: 'text', text: noAnswerText(input.tenant_name, handOver) };
+      if (handOver) yield { type: 'handoff', reason: 'no_answer' };
+      yield { type: 'finish', reason: 'stop', usage: { input_tokens: 0, output_tokens: 0 } };
+      return;
+    }
 
     // A fresh marker per reply: no honest answer contains it, so seeing it means the prompt leaks.
     const canary = `ref-${randomBytes(6).toString('hex')}`;
@@ -122,16 +150,23 @@ export class LlmResponder implements Responder {
       protectedTexts: [buildInstructions(promptInput), input.settings.system_prompt],
       canaries: [canary],
     });
+    const marker = new NoAnswerFilter();
     const timeout = AbortSignal.timeout(llm.timeoutMs);
     // Aborted on every way out (a leak, an error, a consumer that stops reading), so the HTTP
     // request to the provider never outlives the reply.
     const done = new AbortController();
     const signal = AbortSignal.any([input.signal, timeout, done.signal]);
+    status?.started(key);
 
     let sent = '';
     let failure: unknown;
     let finishReason: string | undefined;
-    let usage: Usage | undefined;
+    let reported: { inputTokens: number | undefined; outputTokens: number | undefined } | undefined;
+    /** The provider accepted the call (its stream started): from here on, it bills. */
+    let accepted = false;
+    /** Every character the model streamed, shown or not: what the output estimate counts. */
+    let received = 0;
+    let offered = false;
     try {
       const result = streamText({
         model: languageModelFor(llm, this.#fetchFor(llm)),
@@ -146,13 +181,31 @@ export class LlmResponder implements Responder {
       });
       stream: for await (const part of result.fullStream) {
         switch (part.type) {
+          case 'start-step':
+            accepted = true;
+            break;
           case 'text-delta': {
-            const safe = guard.push(part.text);
+            received += part.text.length;
+            // After a stop, nothing more for the visitor: the runner only reads the finish.
+            if (input.signal.aborted) break stream;
+            // The marker first: it never reaches the leak guard, whose hold would delay it.
+            let safe = guard.push(marker.push(part.text));
+            // Nothing from the model follows the marker, so what the guard holds can go now: it
+            // is less than a window, as at the end of any reply.
+            if (marker.found && !guard.tripped) safe += guard.end();
             if (safe) {
               sent += safe;
               yield { type: 'text', text: safe };
             }
             if (guard.tripped) break stream;
+            // The model gave up: the visitor learns it now; the rest of the stream is only read
+            // for its usage.
+            if (marker.found && !offered) {
+              offered = true;
+              const offer = noAnswerText(input.tenant_name, handOver, sent);
+              sent += offer;
+              yield { type: 'text', text: offer };
+            }
             break;
           }
           case 'error':
@@ -163,10 +216,7 @@ export class LlmResponder implements Responder {
             break stream;
           case 'finish':
             finishReason = part.finishReason;
-            usage = {
-              input_tokens: part.totalUsage.inputTokens ?? 0,
-              output_tokens: part.totalUsage.outputTokens ?? 0,
-            };
+            reported = part.totalUsage;
             break;
         }
       }
@@ -176,15 +226,28 @@ export class LlmResponder implements Responder {
     } finally {
       done.abort();
     }
+    const usage = usageToCount({
+      reported,
+      accepted,
+      promptCharacters: promptCharacters(system, messages),
+      outputCharacters: received,
+    });
     // However the timeout showed itself (an abort part, an error during a retry), say it plainly.
     if (failure !== undefined && timeout.aborted) failure = new TimeoutFailure(llm.timeoutMs);
-    // A stop: end now, with no apology; the runner records the reply as stopped.
-    input.signal.throwIfAborted();
+    // A stop: end now, with no apology; the runner records the reply as stopped, and what the
+    // provider already billed counts against the budget.
+    if (input.signal.aborted) {
+      if (usage) yield { type: 'finish', reason: 'stopped', usage };
+      input.signal.throwIfAborted();
+    }
 
+    // What the marker filter still holds (the end of the reply), through the guard like the rest.
+    const held = marker.found || guard.tripped ? '' : guard.push(marker.end());
     if (guard.tripped) {
       log.warn(context, 'LLM reply started to repeat the system prompt; replaced by a refusal');
+      status?.ok(key);
       yield { type: 'text', text: sent ? `\n\n${guard.refusal}` : guard.refusal };
-      yield { type: 'finish', reason: 'content-filter' };
+      yield { type: 'finish', reason: 'content-filter', ...(usage ? { usage } : {}) };
       return;
     }
     // `interrupted`: the stream ended without a finish chunk, so the reply may be incomplete.
@@ -192,115 +255,77 @@ export class LlmResponder implements Responder {
       failure === undefined &&
       (finishReason === 'error' || finishReason === 'interrupted' || !finishReason)
     ) {
-      failure = new Error(`the provider stream ended without finishing (${finishReason ?? 'no finish'})`);
+      failure = new ProviderError(
+        'stream_dropped',
+        `the provider stream ended without finishing (${finishReason ?? 'no finish'})`,
+      );
     }
-    const tail = guard.end();
+    const tail = held + guard.end();
     if (tail) {
       sent += tail;
       yield { type: 'text', text: tail };
     }
-    if (failure !== undefined) logFailure(log, context, llm, failure);
+    if (failure !== undefined) {
+      logFailure(log, context, llm, failure);
+      status?.failed(key, providerErrorCode(failure));
+    } else {
+      status?.ok(key);
+    }
+    const finish = (reason: string): ResponderPart => ({
+      type: 'finish',
+      reason,
+      ...(usage ? { usage } : {}),
+    });
+    if (marker.found) {
+      // The reply is the platform's "no answer"; no sources, since nothing answered.
+      if (!offered) yield { type: 'text', text: noAnswerText(input.tenant_name, handOver, sent) };
+      if (handOver) yield { type: 'handoff', reason: 'no_answer' };
+      yield finish(failure !== undefined ? 'error' : (finishReason ?? 'stop'));
+      return;
+    }
     if (failure !== undefined && !sent) {
-      yield* politeFailure();
+      yield* politeFailure(usage);
       return;
     }
     if (failure !== undefined) yield { type: 'text', text: CUT_OFF_NOTICE };
     const sources = citedSources(sent, passages);
     if (sources.length > 0) yield { type: 'sources', sources };
-    if (failure !== undefined) yield { type: 'finish', reason: 'error' };
-    else yield { type: 'finish', reason: finishReason ?? 'stop', ...(usage ? { usage } : {}) };
+    yield finish(failure !== undefined ? 'error' : (finishReason ?? 'stop'));
   }
 
+  /** Probes the platform's own provider (readiness). */
   async warmUp(): Promise<void> {
-    const llm = effectiveLlm(this.#options.config, {});
-    if (llm.problem || llm.provider === 'none')
-      throw new Error(`LLM is not configured: ${llm.problem ?? 'provider none'}`);
-    const url = `${resolvedBaseUrl(llm)}/models`;
-    const key = llm.apiKey ?? '';
-    const headers: Record<string, string> =
-      llm.provider === 'anthropic'
-        ? { 'x-api-key': key, 'anthropic-version': '2023-06-01' }
-        : key
-          ? { authorization: `Bearer ${key}` }
-          : {};
-    const where = `LLM provider ${llm.provider} at ${safeUrl(url)}`;
-    let response: Response;
+    await this.warmUpFor({});
+  }
+
+  /**
+   * Probes the provider a tenant's settings resolve to, and records the outcome on the status
+   * board; rejects with a {@link ProviderError} when it does not answer.
+   */
+  async warmUpFor(settings: AssistantSettings): Promise<void> {
+    const llm = effectiveLlm(this.#options.config, settings);
+    const key = providerKey(llm);
+    this.#options.status?.started(key);
     try {
-      response = await this.#fetchFor(llm)(url, {
-        headers,
-        signal: AbortSignal.timeout(Math.min(WARM_UP_TIMEOUT_MS, llm.timeoutMs)),
-      });
+      await probeProvider(llm, this.#fetchFor(llm));
+      this.#options.status?.ok(key);
     } catch (error) {
-      const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
-      throw new Error(`${where} is unreachable: ${redact(String((cause as Error)?.message ?? cause), key)}`, {
-        cause: error,
-      });
-    }
-    const body = await response.text().catch(() => '');
-    if (!response.ok) {
-      throw new Error(`${where} answered ${response.status}: ${redact(errorMessageOf(body), key)}`);
+      this.#options.status?.failed(key, providerErrorCode(error));
+      throw error;
     }
   }
 }
 
-/** The reply when nothing could be written. */
-function* politeFailure(): Generator<ResponderPart> {
+/** The reply when nothing could be written; `usage` when the provider billed the attempt. */
+function* politeFailure(usage: Usage | undefined): Generator<ResponderPart> {
   yield { type: 'text', text: UNAVAILABLE_MESSAGE };
-  yield { type: 'finish', reason: 'error' };
+  yield { type: 'finish', reason: 'error', ...(usage ? { usage } : {}) };
 }
 
 /** The reply took longer than `timeoutMs` (a stall, or a slow model). */
-class TimeoutFailure extends Error {
+class TimeoutFailure extends ProviderError {
   override name = 'TimeoutError';
   constructor(timeoutMs: number) {
-    super(`no complete answer within ${timeoutMs} ms`);
+    super('timeout', `no complete answer within ${timeoutMs} ms`);
   }
-}
-
-/**
- * Logs why a reply failed: status, provider, model, attempts. Never the key, nor the request body
- * (it holds the visitor's conversation), so the error object itself is not logged.
- */
-function logFailure(log: FastifyBaseLogger, context: object, llm: EffectiveLlm, failure: unknown): void {
-  const attempts = RetryError.isInstance(failure) ? failure.errors.length : 1;
-  const last = RetryError.isInstance(failure) ? failure.lastError : failure;
-  const status_code = APICallError.isInstance(last) ? last.statusCode : undefined;
-  const details = {
-    ...context,
-    base_url: safeUrl(resolvedBaseUrl(llm)),
-    status_code,
-    attempts,
-    error: last instanceof Error ? last.name : typeof last,
-    detail: redact(last instanceof Error ? last.message : String(last), llm.apiKey).slice(0, 300),
-  };
-  // A 4xx other than 429 is a setting to fix (key, model name): an error, not a passing hiccup.
-  const misconfigured =
-    status_code !== undefined && status_code >= 400 && status_code < 500 && status_code !== 429;
-  if (misconfigured) log.error(details, 'LLM provider rejected the request');
-  else log.warn(details, 'LLM provider failed');
-}
-
-/** The URL without credentials or query, fit for logs. */
-function safeUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    return `${parsed.origin}${parsed.pathname}`;
-  } catch {
-    return '(invalid URL)';
-  }
-}
-
-function redact(text: string, key: string | undefined): string {
-  return key ? text.split(key).join('[redacted]') : text;
-}
-
-/** `error.message` of an OpenAI- or Anthropic-style error body, else the body's start. */
-function errorMessageOf(body: string): string {
-  try {
-    const parsed = JSON.parse(body) as { error?: { message?: unknown } };
-    if (typeof parsed.error?.message === 'string') return parsed.error.message;
-  } catch {
-    // Not JSON: fall through to the raw text.
-  }
-  return body.slice(0, 200) || '(empty body)';
 }

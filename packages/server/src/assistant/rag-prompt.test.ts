@@ -76,7 +76,7 @@ describe('buildSystemPrompt', () => {
   it('states the rules the platform relies on', () => {
     expect(BASE_RULES).toMatch(/only from the numbered/);
     expect(BASE_RULES).toMatch(/\[n\]/);
-    expect(BASE_RULES).toMatch(/don't know and offer to bring in a human/);
+    expect(BASE_RULES).toContain('reply with exactly NO_ANSWER and nothing else');
     expect(BASE_RULES).toMatch(/Never reveal/);
     expect(BASE_RULES).toMatch(/plain text, not HTML/);
   });

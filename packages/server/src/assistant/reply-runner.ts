@@ -38,8 +38,11 @@ export interface ReplyRunnerOptions {
   tenants: TenantDirectory;
   bus: Bus;
   handoff: Handoff;
-  /** Picks the responder for a tenant (its settings may name an LLM) and a visitor's message. */
-  select: (tenant: Tenant, message: string) => ResponderChoice;
+  /**
+   * Picks the responder for a tenant (its settings may name an LLM), a visitor's message and the
+   * messages before it (a "yes" to an offer of a human is a handoff, not a question).
+   */
+  select: (tenant: Tenant, message: string, history: MessageRecord[]) => ResponderChoice;
   log: FastifyBaseLogger;
   /** Most visitor messages per minute the assistant answers; more get a polite refusal. */
   visitorMessagesPerMinute: number;
@@ -124,7 +127,12 @@ export class ReplyRunner {
     const chat = found.status === 'closed' ? await handoff.reopen(tenantId, chatId) : found;
     // While a human has the chat, the assistant stays silent.
     if (chat?.status !== 'active') return undefined;
-    const choice = select(tenant, question.content);
+    const page = await store.listMessages(chat.tenant_id, chat.id, {
+      after_seq: Math.max(0, question.seq - 1 - HISTORY_WINDOW),
+      limit: HISTORY_WINDOW,
+    });
+    const history = (page?.items ?? []).filter((item) => item.seq < question.seq);
+    const choice = select(tenant, question.content, history);
     const refusal = await refusalFor({
       store,
       tenant,
@@ -133,24 +141,28 @@ export class ReplyRunner {
       visitorMessagesPerMinute: this.#options.visitorMessagesPerMinute,
     });
     if (refusal)
-      return this.#stream(tenant, chat, question, cannedResponder(refusal.text, refusal.reason), false);
-    return this.#stream(tenant, chat, question, choice.responder, choice.metered, choice.name);
+      return this.#stream(
+        tenant,
+        chat,
+        question,
+        history,
+        cannedResponder(refusal.text, refusal.reason),
+        false,
+      );
+    return this.#stream(tenant, chat, question, history, choice.responder, choice.metered, choice.name);
   }
 
   async #stream(
     tenant: Tenant,
     chat: ChatRecord,
     question: MessageRecord,
+    history: MessageRecord[],
     responder: Responder,
     metered: boolean,
     name = responder.name,
   ): Promise<MessageRecord | undefined> {
     const { store, bus, log } = this.#options;
     const channel = chatChannel(chat.tenant_id, chat.id);
-    const history = await store.listMessages(chat.tenant_id, chat.id, {
-      after_seq: Math.max(0, question.seq - 1 - HISTORY_WINDOW),
-      limit: HISTORY_WINDOW,
-    });
     const started = await store.appendMessage({
       tenant_id: chat.tenant_id,
       chat_id: chat.id,
@@ -188,11 +200,16 @@ export class ReplyRunner {
         tenant_name: tenant.name,
         settings: tenant.assistant,
         chat,
-        history: (history?.items ?? []).filter((item) => item.seq < question.seq),
+        history,
         message: question,
         signal: controller.signal,
       })) {
-        if (controller.signal.aborted) break;
+        if (controller.signal.aborted) {
+          // Stopped: no more text, but a responder that spent tokens says so in a `stopped`
+          // finish, and they count against the budget like any others.
+          if (part.type === 'finish' && part.usage) ending.usage = part.usage;
+          break;
+        }
         if (part.type === 'text') {
           text += part.text;
           await publish({ kind: 'response', message: reply, text });
@@ -227,8 +244,14 @@ export class ReplyRunner {
       await publish({ kind: 'response_end', message: final });
       this.#options.onReplyEnd(chat.tenant_id, chat.id);
     }
+    // Every reply that spent tokens counts, failed and stopped ones too (`usage-estimate.ts`).
     const usage = ending.usage as { input_tokens: number; output_tokens: number } | undefined;
-    if (metered && usage) await store.addTokenUsage(chat.tenant_id, usageDay(), usage);
+    if (metered && usage) {
+      await store.addTokenUsage(chat.tenant_id, usageDay(), {
+        input_tokens: usage.input_tokens,
+        output_tokens: usage.output_tokens,
+      });
+    }
     if (handoffReason && status === 'complete') {
       await this.#options.handoff.request(chat.tenant_id, chat.id, handoffReason);
     }

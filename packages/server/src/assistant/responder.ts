@@ -29,6 +29,8 @@ export interface ResponderInput {
 export interface Usage {
   input_tokens: number;
   output_tokens: number;
+  /** True when the provider reported nothing and the platform estimated (`usage-estimate.ts`). */
+  estimated?: boolean;
 }
 
 /** Why a reply asks for a human. */
@@ -46,7 +48,10 @@ export type ResponderPart =
    * `waiting_for_human`.
    */
   | { type: 'handoff'; reason: HandoffReason }
-  /** How the reply ended (`stop`, `length`, `error`…), with what it cost. */
+  /**
+   * How the reply ended (`stop`, `length`, `error`…), with what it cost. A responder that spent
+   * tokens before a stop yields one with reason `stopped`, so they count against the budget.
+   */
   | { type: 'finish'; reason: string; usage?: Usage };
 
 export interface Responder {

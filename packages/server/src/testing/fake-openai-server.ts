@@ -49,7 +49,12 @@ export type FakeFailure =
   /** Headers and the role chunk are sent, then nothing, until the client gives up. */
   | { type: 'stall' }
   /** `afterChunks` content chunks are sent, then the socket is destroyed. */
-  | { type: 'drop'; afterChunks: number };
+  | { type: 'drop'; afterChunks: number }
+  /**
+   * `afterChunks` content chunks are sent, then an error event in the stream (as OpenAI sends when
+   * the server fails mid-answer: `data: {"error":{…}}`, no finish, no usage), then the stream ends.
+   */
+  | { type: 'error-event'; afterChunks: number; status?: number };
 
 /** What the server does with the next requests; see {@link FakeOpenAi.script}. */
 export interface FakeBehaviour {
@@ -148,6 +153,8 @@ export async function startFakeOpenAi(options: FakeOpenAiOptions = {}): Promise<
       if (!isChat || !body?.stream) {
         // Without a stream to cut, a stall leaves the request unanswered and a drop cuts it.
         if (failure.type === 'drop') response.destroy();
+        if (failure.type === 'error-event')
+          sendError(response, { type: 'status', status: failure.status ?? 500 });
         return;
       }
     }
@@ -243,6 +250,11 @@ async function stream(response: ServerResponse, plan: StreamPlan): Promise<void>
   for (const [index, text] of plan.chunks.entries()) {
     if (plan.failure?.type === 'drop' && index >= plan.failure.afterChunks) {
       response.socket?.destroy();
+      return;
+    }
+    if (plan.failure?.type === 'error-event' && index >= plan.failure.afterChunks) {
+      const known = ERROR_BODIES[plan.failure.status ?? 500] ?? ERROR_BODIES[500];
+      response.end(`data: ${JSON.stringify({ error: { ...known, param: null } })}\n\n`);
       return;
     }
     if (plan.behaviour.chunkDelayMs) await sleep(plan.behaviour.chunkDelayMs);

@@ -105,7 +105,8 @@ describe('PATCH /api/v1/tenant assistant.llm_base_url', () => {
       method: 'POST',
       url: `/api/v1/chat/${chat.id}/messages?wait=true`,
       headers: DEMO,
-      payload: { content: 'What is the secret?' },
+      // A question the demo knowledge answers, so that the model would be asked.
+      payload: { content: 'What services does MIPTech offer?' },
     });
     expect(reply.statusCode).toBe(200);
     expect(reply.json().content).toBe(UNAVAILABLE_MESSAGE);

@@ -5,6 +5,7 @@
 import {
   type AssistantSettings,
   type AssistantSettingsPatch,
+  type AssistantStatus,
   TenantSettings,
   TenantSettingsPatch,
 } from '@miptech/protocol';
@@ -31,9 +32,28 @@ export async function tenantSettingsRoutes(
     outbound: OutboundPolicy;
     /** Called after a change, with the tenant: a new embedding model needs the knowledge embedded. */
     onChange?: (tenant_id: string) => void;
+    /** Who answers the tenant's visitors and whether it can; absent when no assistant runs. */
+    assistantStatus?: (tenant: Tenant) => AssistantStatus;
   },
 ): Promise<void> {
-  const { store, directory, llm, embedding, outbound } = options;
+  const { store, directory, llm, embedding, outbound, assistantStatus } = options;
+  /**
+   * The tenant as read back: the API keys are write-only. A read also says whether the assistant
+   * can answer, which may probe the tenant's own provider; a write does not, so saving settings
+   * never calls out (the console reads them back, and that read probes).
+   */
+  const toView = (tenant: Tenant, withStatus = false) => {
+    const { llm_api_key, embedding_api_key, ...assistant } = tenant.assistant;
+    return {
+      ...tenant,
+      assistant: {
+        ...assistant,
+        llm_api_key_set: Boolean(llm_api_key),
+        embedding_api_key_set: Boolean(embedding_api_key),
+      },
+      ...(withStatus && assistantStatus ? { assistant_status: assistantStatus(tenant) } : {}),
+    };
+  };
   const api = app.withTypeProvider<ZodTypeProvider>();
 
   api.get(
@@ -43,10 +63,12 @@ export async function tenantSettingsRoutes(
       schema: {
         tags: ['tenant'],
         summary: "Read the tenant's settings",
+        description:
+          "`assistant_status` says who answers the tenant's visitors and whether it can (a tenant's own LLM provider is probed on the first read, and again while it is unavailable, at most every 30 s). PATCH answers without it.",
         response: { 200: TenantSettings, ...errorResponses },
       },
     },
-    async (request) => toView(tenantOf(request)),
+    async (request) => toView(tenantOf(request), true),
   );
 
   api.patch(
@@ -106,19 +128,6 @@ async function checkBaseUrl(
       { field: `body.assistant.${field}`, message: error.message },
     ]);
   }
-}
-
-/** The tenant as read back: the API keys are write-only. */
-function toView(tenant: Tenant) {
-  const { llm_api_key, embedding_api_key, ...assistant } = tenant.assistant;
-  return {
-    ...tenant,
-    assistant: {
-      ...assistant,
-      llm_api_key_set: Boolean(llm_api_key),
-      embedding_api_key_set: Boolean(embedding_api_key),
-    },
-  };
 }
 
 /** Applies the patch (null removes a field) and refuses an LLM setting that could never answer. */
