@@ -7,6 +7,7 @@ import {
   type MessageStreamHarness,
 } from '../message-stream.conformance.ts';
 import { describeStoreConformance, type StoreHarness } from '../store.conformance.ts';
+import { describeUnansweredConformance } from '../unanswered.conformance.ts';
 import { POSTGRES_MIGRATIONS } from './migrations.ts';
 import { PostgresStore } from './postgres-store.ts';
 
@@ -57,4 +58,5 @@ async function streamHarness(): Promise<MessageStreamHarness | undefined> {
 describeStoreConformance('postgres', harness);
 describeAccountStoreConformance('postgres', harness);
 describeChatStateConformance('postgres', harness);
+describeUnansweredConformance('postgres', harness);
 describeMessageStreamConformance('postgres', streamHarness);

@@ -10,6 +10,7 @@ import {
   type MessageStreamHarness,
 } from '../message-stream.conformance.ts';
 import { describeStoreConformance, type StoreHarness } from '../store.conformance.ts';
+import { describeUnansweredConformance } from '../unanswered.conformance.ts';
 import { SQLITE_MIGRATIONS } from './migrations.ts';
 import { SqliteStore } from './sqlite-store.ts';
 
@@ -58,4 +59,5 @@ async function streamHarness(): Promise<MessageStreamHarness> {
 describeStoreConformance('sqlite', harness);
 describeAccountStoreConformance('sqlite', harness);
 describeChatStateConformance('sqlite', harness);
+describeUnansweredConformance('sqlite', harness);
 describeMessageStreamConformance('sqlite', streamHarness);
