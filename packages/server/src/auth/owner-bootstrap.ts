@@ -18,7 +18,11 @@ export const COMMAND_LINE = 'command-line';
  * Where an invitee opens the console with everything filled in but their password: the path and
  * query under the platform's address, as the CLI prints it and the console's Team settings build it.
  */
-export function consoleInvitationPath(invitation: { tenant_id: string; email: string; invitation_token: string }) {
+export function consoleInvitationPath(invitation: {
+  tenant_id: string;
+  email: string;
+  invitation_token: string;
+}) {
   const query = new URLSearchParams({
     tenant: invitation.tenant_id,
     email: invitation.email,
