@@ -73,7 +73,7 @@ describe('console settings, knowledge and sign-in', () => {
     const dataTransfer = await page.evaluateHandle(() => {
       const transfer = new DataTransfer();
       const text =
-        '# Bicycle storage at MIPTech\n\nVisitors who come by bicycle lock it in the courtyard rack behind the green gate; the rack is covered.\n';
+        '# Bicycle storage at the MIPTech office\n\nVisitors lock their bicycles in the covered courtyard rack behind the green gate.\n';
       transfer.items.add(new File([text], 'bicycles.md', { type: 'text/markdown' }));
       return transfer;
     });
@@ -83,15 +83,17 @@ describe('console settings, knowledge and sign-in', () => {
     await page.getByRole('button', { name: 'Add document' }).click();
     await expect
       .poll(() => statusTexts(page), { timeout: 20_000 })
-      .toContainEqual(expect.stringMatching(/^Added "Bicycle storage at MIPTech"/));
-    const row = page.getByRole('row', { name: /Bicycle storage at MIPTech/ });
+      .toContainEqual(expect.stringMatching(/^Added "Bicycle storage at the MIPTech office"/));
+    const row = page.getByRole('row', { name: /Bicycle storage at the MIPTech office/ });
     await expect.poll(() => row.textContent()).toContain('bicycles.md');
 
-    await page.getByLabel('Question a visitor might ask').fill('Where can I leave my bicycle?');
+    await page.getByLabel('Question a visitor might ask').fill('Where do visitors lock their bicycles?');
     await page.getByRole('button', { name: 'Ask', exact: true }).click();
     await expect.poll(() => page.locator('.test-result .answer').count(), { timeout: 15_000 }).toBe(1);
     expect(await page.locator('.test-result .answer').textContent()).toContain('courtyard rack');
-    expect(await page.locator('.test-result').textContent()).toContain('Bicycle storage at MIPTech');
+    expect(await page.locator('.test-result').textContent()).toContain(
+      'Bicycle storage at the MIPTech office',
+    );
     await shoot(page, 'console-knowledge.png', 'the knowledge screen with a test answer and the gaps');
   });
 

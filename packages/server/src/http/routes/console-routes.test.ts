@@ -153,6 +153,8 @@ describe('GET /api/v1/widget/config and GET /api/v1/knowledge/gaps', () => {
       greeting: 'Ciao! Ask us anything.',
     });
     expect(config.body).not.toContain('Secret persona');
+    // Revalidated: the console's preview and the next page view show a change at once.
+    expect(config.headers['cache-control']).toBe('no-cache');
     const missing = await platform.app.inject({ url: '/api/v1/widget/config' });
     expect(missing.json().code).toBe('tenant_missing');
   });

@@ -22,8 +22,9 @@ export async function widgetConfigRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request, reply) => {
       const tenant = tenantOf(request);
-      // Short: a greeting changed in the console reaches new page views within a minute.
-      void reply.header('cache-control', 'public, max-age=60');
+      // Revalidated each time: a greeting changed in the console shows at the next opening (and in
+      // the console's own preview at once); the widget asks once per page view.
+      void reply.header('cache-control', 'no-cache');
       return { tenant_id: tenant.id, name: tenant.name, greeting: tenant.greeting };
     },
   );
