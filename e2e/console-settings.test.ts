@@ -42,7 +42,9 @@ describe('console settings, knowledge and sign-in', () => {
   };
   const shoot = async (page: Page, name: string, what: string) => {
     const path = join(ARTIFACTS, name);
-    await page.screenshot({ path, fullPage: true });
+    // The screen scrolls inside the shell, so a full-page shot would add nothing: the top is shown.
+    await page.locator('main').evaluate((element) => element.scrollTo(0, 0));
+    await page.screenshot({ path });
     process.stdout.write(`screenshot of ${what}: ${path}\n`);
   };
   const openSettings = async (page: Page) => {
@@ -94,7 +96,14 @@ describe('console settings, knowledge and sign-in', () => {
     expect(await page.locator('.test-result').textContent()).toContain(
       'Bicycle storage at the MIPTech office',
     );
-    await shoot(page, 'console-knowledge.png', 'the knowledge screen with a test answer and the gaps');
+    await shoot(page, 'console-knowledge.png', 'the knowledge screen');
+    const answerPath = join(ARTIFACTS, 'console-knowledge-test-and-gaps.png');
+    await page.locator('section[aria-labelledby="test-title"]').screenshot({ path: answerPath });
+    const gapsPath = join(ARTIFACTS, 'console-knowledge-gaps.png');
+    await page.locator('section[aria-labelledby="gaps-title"]').screenshot({ path: gapsPath });
+    process.stdout.write(
+      `screenshots of the test answer and the knowledge gaps: ${answerPath}, ${gapsPath}\n`,
+    );
   });
 
   it('an agent sees no settings, and the settings URL says they are not allowed', async () => {
@@ -226,10 +235,9 @@ describe('console settings, knowledge and sign-in', () => {
         (violation) => `${violation.id}: ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`,
       );
     expect(serious).toEqual([]);
-    await shoot(
-      page,
-      'console-settings-full.png',
-      'the settings: company, assistant, team, keys, embed preview',
-    );
+    await shoot(page, 'console-settings-top.png', 'the settings: company and assistant');
+    const embedPath = join(ARTIFACTS, 'console-settings-embed.png');
+    await page.locator('section[aria-labelledby="embed-title"]').screenshot({ path: embedPath });
+    process.stdout.write(`screenshot of the embed line and the live widget preview: ${embedPath}\n`);
   });
 });
