@@ -130,8 +130,11 @@ describe('console settings, knowledge and sign-in', () => {
     await page.getByLabel('Invite by email').fill(email);
     await page.getByLabel('Role of the invitee').selectOption('admin');
     await page.getByRole('button', { name: 'Invite', exact: true }).click();
+    // The outcome line first: on a failure it says why (its text is in the assertion's message).
+    await expect
+      .poll(() => statusTexts(page), { timeout: 20_000 })
+      .toContainEqual(expect.stringMatching(/^Invitation for /));
     const linkBox = page.getByLabel(/^Invitation link/);
-    await linkBox.waitFor();
     const link = await linkBox.inputValue();
     expect(link).toContain('/console?tenant=miptech-company&');
 
