@@ -5,11 +5,14 @@
  * from the CLI's bootstrap link; an API key created, used and revoked; the embed preview running
  * the real widget with the chosen colour, position and the tenant's greeting; axe on settings.
  */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { consoleInvitationPath, inviteOwner } from '../packages/server/src/auth/owner-bootstrap.ts';
+import { type FakeOpenAi, startFakeOpenAi } from '../packages/server/src/testing/fake-openai-server.ts';
 import { DEMO } from '../packages/server/src/testing/test-app.ts';
 import { DESKTOP, launchChromium } from './support/browser.ts';
 import { inviteOperator, PASSWORD, registerOperator, signIn, type TestOperator } from './support/console.ts';
@@ -22,8 +25,27 @@ describe('console settings, knowledge and sign-in', () => {
   let owner: TestOperator;
   const contexts: BrowserContext[] = [];
 
+  /** A site on the loopback (allowed for this platform with OUTBOUND_ALLOW) with a sitemap of one page. */
+  let site: Server;
+  let siteOrigin: string;
+
   beforeAll(async () => {
-    platform = await startBrowserPlatform();
+    site = createServer((request, response) => {
+      if (request.url === '/sitemap.xml') {
+        response.writeHead(200, { 'content-type': 'application/xml' });
+        response.end(
+          `<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>${siteOrigin}/holidays</loc></url></urlset>`,
+        );
+      } else if (request.url === '/holidays') {
+        response.writeHead(200, { 'content-type': 'text/html' });
+        response.end(
+          '<html><head><title>Office holidays</title></head><body><h1>Office holidays</h1><p>The MIPTech office closes for the August holidays from the 8th to the 22nd.</p></body></html>',
+        );
+      } else response.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
+    siteOrigin = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
+    platform = await startBrowserPlatform({ OUTBOUND_ALLOW: '127.0.0.1' });
     browser = await launchChromium();
     owner = await registerOperator(platform, 'Olga Owner');
   });
@@ -33,6 +55,7 @@ describe('console settings, knowledge and sign-in', () => {
   afterAll(async () => {
     await browser?.close();
     await platform?.close();
+    await new Promise<void>((resolve) => (site ? site.close(() => resolve()) : resolve()));
   });
 
   const newPage = async () => {
@@ -104,6 +127,21 @@ describe('console settings, knowledge and sign-in', () => {
     process.stdout.write(
       `screenshots of the test answer and the knowledge gaps: ${answerPath}, ${gapsPath}\n`,
     );
+  });
+
+  it('a sitemap imported by URL lists each page as it is stored', async () => {
+    const page = await newPage();
+    await signIn(page, platform, owner);
+    await page.getByRole('link', { name: 'Knowledge' }).click();
+    await page.getByLabel('URL of a page or a sitemap.xml').fill(`${siteOrigin}/sitemap.xml`);
+    await page.getByRole('button', { name: 'Import', exact: true }).click();
+    await expect
+      .poll(() => statusTexts(page), { timeout: 20_000 })
+      .toContainEqual('Imported: 1 added, 0 updated, 0 unchanged, 0 failed.');
+    expect(await page.getByRole('list', { name: 'Imported pages' }).textContent()).toContain(
+      'created: Office holidays (1 passage)',
+    );
+    await expect.poll(() => page.getByRole('cell', { name: 'Office holidays', exact: true }).count()).toBe(1);
   });
 
   it('an agent sees no settings, and the settings URL says they are not allowed', async () => {
@@ -201,6 +239,49 @@ describe('console settings, knowledge and sign-in', () => {
     await page.getByRole('button', { name: 'Revoke CRM sync' }).click();
     await expect.poll(() => row.textContent()).toContain('Revoked');
     expect((await listChats({ 'x-api-key': key })).statusCode).toBe(401);
+  });
+
+  it("the assistant's key is write-only, and Test calls the provider: refused key, then ok", async () => {
+    const openai: FakeOpenAi = await startFakeOpenAi({ apiKey: 'sk-right-key', reply: 'OK' });
+    try {
+      const page = await newPage();
+      await signIn(page, platform, owner);
+      await openSettings(page);
+      await page.getByLabel('Engine').selectOption('openai-compatible');
+      await page.getByLabel('Model', { exact: true }).fill('fake-model');
+      await page.getByLabel(/^Base URL/).fill(openai.url);
+      await page.getByLabel('API key', { exact: true }).fill('sk-wrong-key');
+      await page.getByRole('button', { name: 'Save the assistant' }).click();
+      await expect.poll(() => page.getByTestId('key-state').textContent()).toContain('A key is set');
+      // Written, never read back: the field is empty and the page holds the key nowhere.
+      expect(await page.getByLabel('API key', { exact: true }).inputValue()).toBe('');
+      expect(await page.content()).not.toContain('sk-wrong-key');
+      await page.getByRole('button', { name: 'Test the provider' }).click();
+      await expect
+        .poll(() => page.getByTestId('assistant-test').textContent())
+        .toContain('Test failed (provider_unauthorized)');
+
+      await page.getByLabel('API key', { exact: true }).fill('sk-right-key');
+      await page.getByRole('button', { name: 'Save the assistant' }).click();
+      await expect.poll(() => page.getByLabel('API key', { exact: true }).inputValue()).toBe('');
+      await page.getByRole('button', { name: 'Test the provider' }).click();
+      await expect.poll(() => page.getByTestId('assistant-test').textContent()).toContain('Test passed');
+      expect(openai.chatRequests().map((request) => request.headers.authorization)).toEqual([
+        'Bearer sk-wrong-key',
+        'Bearer sk-right-key',
+      ]);
+    } finally {
+      // Back to the built-in assistant for the other tests of this file.
+      await platform.app.inject({
+        method: 'PATCH',
+        url: '/api/v1/tenant',
+        headers: { ...DEMO, authorization: `Bearer ${owner.token}` },
+        payload: {
+          assistant: { llm_provider: null, llm_base_url: null, llm_model: null, llm_api_key: null },
+        },
+      });
+      await openai.close();
+    }
   });
 
   it('the embed preview runs the real widget with the chosen colour and position and the greeting', async () => {

@@ -102,7 +102,8 @@ export function ImportUrl({ onImported }: { onImported(): void }) {
           {lines.map((line) => (
             <li key={line.source} data-outcome={line.outcome}>
               {line.outcome}: {line.title ?? line.source}
-              {line.passage_count !== undefined && ` (${line.passage_count} passages)`}
+              {line.passage_count !== undefined &&
+                ` (${line.passage_count} ${line.passage_count === 1 ? 'passage' : 'passages'})`}
               {line.reason && ` — ${line.reason}`}
             </li>
           ))}
