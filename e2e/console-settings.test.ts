@@ -252,20 +252,27 @@ describe('console settings, knowledge and sign-in', () => {
       await page.getByLabel(/^Base URL/).fill(openai.url);
       await page.getByLabel('API key', { exact: true }).fill('sk-wrong-key');
       await page.getByRole('button', { name: 'Save the assistant' }).click();
-      await expect.poll(() => page.getByTestId('key-state').textContent()).toContain('A key is set');
+      await expect
+        .poll(() => page.getByTestId('key-state').textContent(), { timeout: 20_000 })
+        .toContain('A key is set');
       // Written, never read back: the field is empty and the page holds the key nowhere.
       expect(await page.getByLabel('API key', { exact: true }).inputValue()).toBe('');
       expect(await page.content()).not.toContain('sk-wrong-key');
       await page.getByRole('button', { name: 'Test the provider' }).click();
+      // A real HTTP call each: generous waits, the machine may be busy with other suites.
       await expect
-        .poll(() => page.getByTestId('assistant-test').textContent())
+        .poll(() => page.getByTestId('assistant-test').textContent(), { timeout: 20_000 })
         .toContain('Test failed (provider_unauthorized)');
 
       await page.getByLabel('API key', { exact: true }).fill('sk-right-key');
       await page.getByRole('button', { name: 'Save the assistant' }).click();
-      await expect.poll(() => page.getByLabel('API key', { exact: true }).inputValue()).toBe('');
+      await expect
+        .poll(() => page.getByLabel('API key', { exact: true }).inputValue(), { timeout: 20_000 })
+        .toBe('');
       await page.getByRole('button', { name: 'Test the provider' }).click();
-      await expect.poll(() => page.getByTestId('assistant-test').textContent()).toContain('Test passed');
+      await expect
+        .poll(() => page.getByTestId('assistant-test').textContent(), { timeout: 20_000 })
+        .toContain('Test passed');
       expect(openai.chatRequests().map((request) => request.headers.authorization)).toEqual([
         'Bearer sk-wrong-key',
         'Bearer sk-right-key',
