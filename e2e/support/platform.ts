@@ -8,8 +8,9 @@ export interface BrowserPlatform extends TestPlatform {
   stored(chatId: string): Promise<Array<{ seq: number; role: string; content: string; status: string }>>;
 }
 
-export async function startBrowserPlatform(): Promise<BrowserPlatform> {
-  const platform = await createTestApp({ env: { RESPONDER: 'assistant' } });
+/** `env` adds to the platform's environment (e.g. `OUTBOUND_ALLOW` for a page served by the test). */
+export async function startBrowserPlatform(env: Record<string, string> = {}): Promise<BrowserPlatform> {
+  const platform = await createTestApp({ env: { RESPONDER: 'assistant', ...env } });
   await platform.app.listen({ port: 0, host: '127.0.0.1' });
   const address = platform.app.server.address();
   if (!address || typeof address === 'string') throw new Error('not listening');

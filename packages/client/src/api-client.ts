@@ -7,7 +7,7 @@
  * await api.waitUntilReady();
  * const chat = await api.createChat({ session_id: 's-1' });
  */
-import type { Chat, CreatedChat, Message, MessagePage } from '@miptech/protocol';
+import type { Chat, CreatedChat, Message, MessagePage, WidgetConfig } from '@miptech/protocol';
 import { Http, type HttpOptions } from './http.ts';
 
 /** What `GET /api/v1/health` answers. */
@@ -55,6 +55,11 @@ export class ApiClient {
 
   health(): Promise<Health> {
     return this.http.request('/health');
+  }
+
+  /** The tenant's public widget settings (its greeting), as set in the operator console. */
+  widgetConfig(): Promise<WidgetConfig> {
+    return this.http.request('/widget/config');
   }
 
   /**

@@ -128,6 +128,7 @@ export type ApiKey = z.infer<typeof ApiKey>;
 export const CreatedApiKey = ApiKey.extend({
   key: z.string().describe('Send as "Authorization: Bearer <key>". Shown only once; store it now'),
 });
+export type CreatedApiKey = z.infer<typeof CreatedApiKey>;
 
 /** `GET /api/v1/api-keys`. */
 export const ApiKeyList = z.object({ items: z.array(ApiKey) });

@@ -1,5 +1,6 @@
 export * from './assistant.ts';
 export * from './auth.ts';
+export * from './console.ts';
 export * from './errors.ts';
 export * from './inbox.ts';
 export * from './realtime.ts';

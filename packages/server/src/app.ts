@@ -33,16 +33,20 @@ import { errorHandler, notFoundHandler } from './http/error-handler.ts';
 import { guardInput } from './http/input-guard.ts';
 import { registerLimiters } from './http/rate-limits.ts';
 import { addRequestContext, requestIdOf } from './http/request-context.ts';
+import { assistantTestRoutes } from './http/routes/assistant-test.ts';
 import { authRoutes } from './http/routes/auth.ts';
 import { chatRoutes } from './http/routes/chats.ts';
 import { docsRoutes, registerOpenApi } from './http/routes/docs.ts';
 import { handoffRoutes } from './http/routes/handoff.ts';
 import { healthRoutes } from './http/routes/health.ts';
 import { knowledgeRoutes } from './http/routes/knowledge.ts';
+import { knowledgeGapRoutes } from './http/routes/knowledge-gaps.ts';
+import { knowledgeImportRoutes } from './http/routes/knowledge-imports.ts';
 import { staffChatRoutes } from './http/routes/staff-chats.ts';
 import { teamRoutes } from './http/routes/team.ts';
 import { tenantSettingsRoutes } from './http/routes/tenant-settings.ts';
 import { webRoutes } from './http/routes/web.ts';
+import { widgetConfigRoutes } from './http/routes/widget-config.ts';
 import { ensureDemoKnowledge } from './knowledge/demo-knowledge.ts';
 import { createHybridKnowledge } from './knowledge/hybrid-knowledge.ts';
 import type { PassageEmbedding } from './knowledge/passage-embedding.ts';
@@ -315,6 +319,11 @@ export async function buildApp(options: AppOptions): Promise<Platform> {
         ...(responders ? { assistantStatus: (tenant: Tenant) => responders.assistantStatus(tenant) } : {}),
       });
       await tenantScope.register(teamRoutes, { team });
+      // The console's additions (issue 15): knowledge gaps and imports, the provider test, the widget's config.
+      await tenantScope.register(knowledgeGapRoutes, { store });
+      await tenantScope.register(knowledgeImportRoutes, { knowledge: store.knowledge, outbound });
+      await tenantScope.register(assistantTestRoutes, { llm: config.llm, outbound });
+      await tenantScope.register(widgetConfigRoutes);
     },
     { prefix: API_PREFIX },
   );

@@ -1,12 +1,15 @@
 /**
  * The tenant's knowledge: the documents (passages, last update), adding one by pasting or by
- * choosing/dropping a file (Markdown, HTML, text), deleting, and trying a question.
+ * choosing/dropping a file (Markdown, HTML, text) or by URL or sitemap, deleting, trying a
+ * question, and the knowledge gaps (questions the assistant could not answer).
  */
 import type { KnowledgeDocument } from '@miptech/protocol';
 import { useCallback, useEffect, useState } from 'react';
 import { timeOf } from '../format.ts';
 import { canManage, useSession } from '../session/session-context.ts';
 import { AddDocument } from './add-document.tsx';
+import { ImportUrl } from './import-url.tsx';
+import { KnowledgeGaps } from './knowledge-gaps.tsx';
 import { TestQuestion } from './test-question.tsx';
 
 export function KnowledgeScreen() {
@@ -93,7 +96,9 @@ export function KnowledgeScreen() {
         )}
       </section>
       {manage && <AddDocument onAdded={load} />}
+      {manage && <ImportUrl onImported={load} />}
       <TestQuestion />
+      <KnowledgeGaps refresh={documents?.length ?? 0} />
     </main>
   );
 }

@@ -1,7 +1,9 @@
 /**
- * Sign in with email and password, or accept an invitation (a link `…/console?invitation=<token>`
- * or a pasted token) by choosing a password. Both end signed in; the refresh token goes to the
- * HttpOnly cookie, never to storage a script can read.
+ * Sign in with email and password, or accept an invitation (a link
+ * `…/console?tenant=<id>&email=<email>&invitation=<token>`, as the Team settings and the CLI's
+ * owner bootstrap print it, or a pasted token) by choosing a password. Both end signed in; the
+ * refresh token goes to the HttpOnly cookie, never to storage a script can read, and the
+ * invitation token leaves the address bar.
  */
 import type { AuthClient } from '@miptech/client';
 import type { Operator } from '@miptech/protocol';
@@ -17,7 +19,7 @@ export function SignIn({ onSignedIn }: Props) {
   const [invitation, setInvitation] = useState(query.get('invitation') ?? '');
   const [mode, setMode] = useState<'login' | 'invitation'>(invitation ? 'invitation' : 'login');
   const [tenantId, setTenantId] = useState(query.get('tenant') ?? rememberedTenant() ?? DEFAULT_TENANT);
-  const [email, setEmail] = useState('');
+  const [email, setEmail] = useState(query.get('email') ?? '');
   const [name, setName] = useState('');
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string | undefined>();
@@ -37,6 +39,8 @@ export function SignIn({ onSignedIn }: Props) {
         });
       }
       const user = await auth.login(email, password);
+      // A used invitation is worthless, but it should not stay in the history or a shared screen.
+      if (query.has('invitation')) history.replaceState(null, '', location.pathname);
       onSignedIn(auth, user);
     } catch (caught) {
       setError(caught instanceof Error ? caught.message : String(caught));

@@ -1,10 +1,15 @@
 /**
- * The tenant's settings for owners and admins: name, allowed origins, greeting, and the embed
- * line to copy. (The assistant's LLM settings, the team and API keys are not here yet.)
+ * The tenant's settings for owners and admins: the company (name, allowed origins, greeting),
+ * the assistant, the team, API keys, and the embed line with a live preview of the widget.
  */
 import type { TenantSettings } from '@miptech/protocol';
 import { type FormEvent, useEffect, useState } from 'react';
 import { useSession } from '../session/session-context.ts';
+import { ApiKeys } from './api-keys.tsx';
+import { AssistantSettings } from './assistant-settings.tsx';
+import { EmbedSettings } from './embed-settings.tsx';
+import { messageOf, type Status, StatusLine } from './status-line.tsx';
+import { TeamSettings } from './team-settings.tsx';
 
 export function SettingsScreen() {
   const { auth } = useSession();
@@ -12,7 +17,7 @@ export function SettingsScreen() {
   const [name, setName] = useState('');
   const [origins, setOrigins] = useState('');
   const [greeting, setGreeting] = useState('');
-  const [status, setStatus] = useState<{ kind: 'busy' | 'done' | 'error'; text: string } | undefined>();
+  const [status, setStatus] = useState<Status>();
 
   const show = (settings: TenantSettings) => {
     setTenant(settings);
@@ -25,7 +30,7 @@ export function SettingsScreen() {
     auth
       .request<TenantSettings>('/tenant')
       .then(show)
-      .catch((caught: unknown) => setStatus({ kind: 'error', text: String(caught) }));
+      .catch((caught: unknown) => setStatus({ kind: 'error', text: messageOf(caught) }));
   }, [auth]);
 
   const save = async (event: FormEvent) => {
@@ -44,10 +49,10 @@ export function SettingsScreen() {
       );
       setStatus({
         kind: 'done',
-        text: 'Saved. Allowed origins apply within a few seconds. The widget does not read the greeting from here yet: set it on its script tag (data-greeting).',
+        text: 'Saved. Allowed origins apply within a few seconds; widgets show the new greeting when next opened (a page that sets data-greeting keeps its own).',
       });
     } catch (caught) {
-      setStatus({ kind: 'error', text: caught instanceof Error ? caught.message : String(caught) });
+      setStatus({ kind: 'error', text: messageOf(caught) });
     }
   };
 
@@ -59,10 +64,13 @@ export function SettingsScreen() {
       </main>
     );
 
-  const embed = `<script src="${location.origin}/widget.js" data-tenant-id="${tenant.id}" async></script>`;
   return (
     <main className="screen settings" id="main">
       <h1>Settings</h1>
+      <nav aria-label="Settings sections" className="section-links">
+        <a href="#company-title">Company</a> · <a href="#assistant-title">Assistant</a> ·{' '}
+        <a href="#team-title">Team</a> · <a href="#keys-title">API keys</a> · <a href="#embed-title">Embed</a>
+      </nav>
       <form className="stack" onSubmit={save} aria-labelledby="company-title">
         <h2 id="company-title">Company</h2>
         <label>
@@ -85,25 +93,12 @@ export function SettingsScreen() {
         <button type="submit" className="primary" disabled={status?.kind === 'busy'}>
           Save settings
         </button>
-        {status && (
-          <p
-            className={status.kind === 'error' ? 'error' : 'note'}
-            role={status.kind === 'error' ? 'alert' : 'status'}
-          >
-            {status.text}
-          </p>
-        )}
+        <StatusLine status={status} />
       </form>
-      <section aria-labelledby="embed-title">
-        <h2 id="embed-title">Embed the widget</h2>
-        <p>Paste this line before the closing &lt;/body&gt; tag of every page of your site.</p>
-        <pre className="embed">
-          <code>{embed}</code>
-        </pre>
-        <button type="button" onClick={() => void navigator.clipboard?.writeText(embed)}>
-          Copy the embed line
-        </button>
-      </section>
+      <AssistantSettings tenant={tenant} onSaved={show} />
+      <TeamSettings />
+      <ApiKeys />
+      <EmbedSettings tenantId={tenant.id} />
     </main>
   );
 }

@@ -74,15 +74,18 @@ export function ChatWidget(props: ChatWidgetProps) {
         },
   );
   const { controller, messages, status } = chat;
+  const [tenantGreeting, setTenantGreeting] = useState<string | undefined>();
   const strings = useMemo(
     () =>
       stringsFor(props.locale, {
+        // The tenant's greeting (set in the console) unless this page chose its own words.
+        ...(tenantGreeting ? { greeting: tenantGreeting } : {}),
         ...props.strings,
         ...(props.placeholder ? { placeholder: props.placeholder } : {}),
         ...(props.greeting ? { greeting: props.greeting } : {}),
         ...(props.launcherLabel ? { launcher: props.launcherLabel } : {}),
       }),
-    [props.locale, props.strings, props.placeholder, props.greeting, props.launcherLabel],
+    [props.locale, props.strings, props.placeholder, props.greeting, props.launcherLabel, tenantGreeting],
   );
   const connection = useSlice(controller, 'connection');
   const handoff = chat.chatStatus;
@@ -90,6 +93,18 @@ export function ChatWidget(props: ChatWidgetProps) {
 
   const [ownOpen, setOwnOpen] = useState(props.defaultOpen ?? false);
   const open = props.open ?? ownOpen;
+  // Read once, when the panel first opens (a page nobody chats on makes no request). A page's own
+  // greeting wins, so there is nothing to ask for then.
+  const ownGreeting = Boolean(props.greeting || props.strings?.greeting);
+  const askedConfig = useRef(false);
+  useEffect(() => {
+    if (!open || ownGreeting || askedConfig.current) return;
+    askedConfig.current = true;
+    controller.api.widgetConfig().then(
+      (config) => setTenantGreeting(config.greeting || undefined),
+      () => undefined, // An older platform or a network hiccup: the widget's own greeting stays.
+    );
+  }, [open, ownGreeting, controller]);
   const setOpen = (next: boolean) => {
     setOwnOpen(next);
     props.onOpenChange?.(next);

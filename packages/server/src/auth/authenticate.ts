@@ -1,5 +1,5 @@
 /**
- * The hook that turns `Authorization: Bearer …` into a {@link Principal} and enforces the route's
+ * The hook that turns `Authorization: Bearer …` (or, for API keys, `X-API-Key`) into a {@link Principal} and enforces the route's
  * {@link Access}. It runs on every tenant route after the tenant is resolved and before the body
  * is parsed, so a caller without the right credentials learns nothing from validation errors.
  *
@@ -29,6 +29,19 @@ function bearerOf(request: FastifyRequest): string | undefined {
   const match = /^Bearer\s+(\S{1,4096})\s*$/i.exec(header);
   if (!match?.[1]) throw new ApiError('invalid_token', 'The Authorization header must be "Bearer <token>"');
   return match[1];
+}
+
+/**
+ * An API key sent as `X-API-Key` (many server-to-server clients' habit), for staff routes only.
+ * Only API keys travel this way: an operator's token there is refused, never verified.
+ */
+function apiKeyHeaderOf(request: FastifyRequest): string | undefined {
+  const header = request.headers['x-api-key'];
+  if (header === undefined || header === '') return undefined;
+  const value = Array.isArray(header) ? undefined : header.trim();
+  if (!value?.startsWith(API_KEY_PREFIX) || value.length > 4096)
+    throw new ApiError('invalid_token', 'X-API-Key must hold an API key (mip_key_…)');
+  return value;
 }
 
 export function createAuthenticator(options: AuthenticateOptions) {
@@ -68,7 +81,7 @@ export function createAuthenticator(options: AuthenticateOptions) {
   }
 
   async function authenticateStaff(request: FastifyRequest, access: Extract<Access, { kind: 'staff' }>) {
-    const credential = bearerOf(request);
+    const credential = bearerOf(request) ?? apiKeyHeaderOf(request);
     if (!credential) throw new ApiError('auth_required');
     const principal = await staffPrincipal(request, credential);
     if (!principal) throw new ApiError('invalid_token');

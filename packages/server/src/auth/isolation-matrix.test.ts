@@ -538,8 +538,17 @@ const ROUTES: Record<string, RouteCase> = {
     present: async (id) => (await platform.store.knowledge.getDocument(A, id)) !== undefined,
   },
   'GET /api/v1/knowledge/search': { build: () => ({ query: 'q=canary' }) },
+  'GET /api/v1/knowledge/gaps': { build: () => ({}) },
+  // A name no test resolver knows: accepted by the policy, then reported as a failed line (200).
+  'POST /api/v1/knowledge/imports': { build: () => ({ body: { url: 'https://matrix.example/page' } }) },
 
   'GET /api/v1/tenant': { build: () => ({}) },
+  'POST /api/v1/tenant/assistant/test': { build: () => ({}) },
+  'GET /api/v1/widget/config': {
+    build: () => ({}),
+    // Any caller reads the config of the tenant named: B's, asked in B, holds nothing of A (checked for every cell).
+    public: { own: { status: 200 }, other: { status: 200 } },
+  },
   'PATCH /api/v1/tenant': {
     build: (cell) => ({ body: { greeting: `greeting from ${cellTag(cell)}` } }),
     after: async () => {

@@ -14,6 +14,23 @@ import { mintInvitationToken } from './tokens.ts';
 /** `invited_by` of invitations made from the command line: no operator made them. */
 export const COMMAND_LINE = 'command-line';
 
+/**
+ * Where an invitee opens the console with everything filled in but their password: the path and
+ * query under the platform's address, as the CLI prints it and the console's Team settings build it.
+ */
+export function consoleInvitationPath(invitation: {
+  tenant_id: string;
+  email: string;
+  invitation_token: string;
+}) {
+  const query = new URLSearchParams({
+    tenant: invitation.tenant_id,
+    email: invitation.email,
+    invitation: invitation.invitation_token,
+  });
+  return `/console?${query}`;
+}
+
 /** Problems with an owner's password, for the command line to print; empty when it is strong enough. */
 export function ownerPasswordProblems(
   password: string,

@@ -115,6 +115,22 @@ describe('team, API keys and settings', () => {
     expect((await call('DELETE', `/api/v1/api-keys/${id}`, owner)).json().code).toBe('api_key_not_found');
   });
 
+  it('takes an API key as X-API-Key too, scoped and revocable, and no other credential there', async () => {
+    const created = await call('POST', '/api/v1/api-keys', owner, { name: 'Header key' });
+    const { key, id } = created.json();
+    const withHeader = (value: string, tenant = TENANT) =>
+      platform.app.inject({ url: '/api/v1/chats', headers: { 'x-tenant-id': tenant, 'x-api-key': value } });
+    expect((await withHeader(key)).statusCode).toBe(200);
+    await platform.store.createTenant({ id: 'team-header-other', name: 'Other' });
+    expect((await withHeader(key, 'team-header-other')).json().code).toBe('tenant_mismatch');
+    // An operator's token is not an API key: refused unverified.
+    const operatorToken = await withHeader(owner);
+    expect(operatorToken.statusCode).toBe(401);
+    expect(operatorToken.json().code).toBe('invalid_token');
+    expect((await call('DELETE', `/api/v1/api-keys/${id}`, owner)).statusCode).toBe(204);
+    expect((await withHeader(key)).json().code).toBe('invalid_token');
+  });
+
   it('updates tenant settings, and CORS follows the new origins', async () => {
     const patched = await call('PATCH', '/api/v1/tenant', owner, {
       name: 'Team Company',

@@ -15,7 +15,12 @@
  */
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { createOwner, inviteOwner, ownerPasswordProblems } from '../auth/owner-bootstrap.ts';
+import {
+  consoleInvitationPath,
+  createOwner,
+  inviteOwner,
+  ownerPasswordProblems,
+} from '../auth/owner-bootstrap.ts';
 import { type Config, ConfigError, loadConfig } from '../config.ts';
 import { createHybridKnowledge } from '../knowledge/hybrid-knowledge.ts';
 import { ingestSources, type SourceReport } from '../knowledge/ingest.ts';
@@ -184,7 +189,10 @@ async function addOwner(store: Store, tenantId: string, owner: OwnerRequest): Pr
     [
       `Owner invitation for ${invitation.email} (usable once, until ${invitation.expires_at}); it is shown only now:`,
       `  ${invitation.invitation_token}`,
-      'They become the owner by registering with it:',
+      'They become the owner by opening this link in the console and choosing a password',
+      "(your platform's address in place of http://localhost:8000):",
+      `  http://localhost:8000${consoleInvitationPath({ tenant_id: tenantId, ...invitation })}`,
+      'or by registering over the API:',
       `  curl -X POST http://localhost:8000/api/v1/auth/register -H 'X-Tenant-ID: ${tenantId}' \\`,
       `    -H 'Content-Type: application/json' -d '${body}'`,
     ].join('\n'),

@@ -122,6 +122,10 @@ describe('tenant bootstrap from the command line', () => {
       expect(created.stdout).toMatch(/^beta\tenabled\tBeta/);
       const token = /\b(mip_inv_[A-Za-z0-9_-]+)/.exec(created.stdout)?.[1];
       expect(token, created.stdout).toBeDefined();
+      // The console link that opens "Accept your invitation" with everything filled in.
+      expect(created.stdout).toContain(
+        `http://localhost:8000/console?tenant=beta&email=lead%40beta.example&invitation=${token}`,
+      );
       const server = await productionServer(directory);
 
       // The invitation is for its email only.

@@ -276,6 +276,24 @@ export class ConflictError extends Error {
   override name = 'ConflictError';
 }
 
+/**
+ * A visitor's question the assistant answered without citing any knowledge: "I don't know", an
+ * offer of a person, or small talk (callers filter that out). Never a question the visitor asked a
+ * person for, a reply that failed, or a console test chat's.
+ */
+export interface UnansweredQuestion {
+  /** The chat it was asked in. */
+  chat_id: string;
+  /** The visitor's message. */
+  message_id: string;
+  /** What the visitor asked. */
+  question: string;
+  /** What the assistant answered. */
+  answer: string;
+  /** When it was asked, ISO 8601. */
+  asked_at: string;
+}
+
 /** The storage contract; every method is tenant-scoped where data belongs to a tenant. */
 export interface Store extends AccountStore {
   /** `sqlite` or `postgres`, for health output and logs. */
@@ -352,6 +370,15 @@ export interface Store extends AccountStore {
   addNote(note: NewNote): Promise<NoteRecord | undefined>;
   /** The chat's notes, oldest first; undefined when the chat is not the tenant's. */
   listNotes(tenant_id: string, chat_id: string): Promise<NoteRecord[] | undefined>;
+
+  /**
+   * The tenant's {@link UnansweredQuestion}s asked since `since` (ISO 8601), newest first, at most
+   * `limit`: the knowledge gaps operators fill.
+   */
+  listUnansweredQuestions(
+    tenant_id: string,
+    query: { since: string; limit: number },
+  ): Promise<UnansweredQuestion[]>;
 
   /** The knowledge base: documents, passages and their retrieval. */
   readonly knowledge: KnowledgeStore;

@@ -8,6 +8,7 @@ import {
   type MessageStreamHarness,
 } from '../message-stream.conformance.ts';
 import { describeStoreConformance, type StoreHarness } from '../store.conformance.ts';
+import { describeUnansweredConformance } from '../unanswered.conformance.ts';
 import { POSTGRES_MIGRATIONS } from './migrations.ts';
 import { PostgresStore } from './postgres-store.ts';
 
@@ -59,4 +60,5 @@ describeStoreConformance('postgres', harness);
 describeAccountStoreConformance('postgres', harness);
 describeChatStateConformance('postgres', harness);
 describeInboxConformance('postgres', harness);
+describeUnansweredConformance('postgres', harness);
 describeMessageStreamConformance('postgres', streamHarness);

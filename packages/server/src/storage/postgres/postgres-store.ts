@@ -32,6 +32,7 @@ import {
   type Tenant,
   type TenantPatch,
   type TokenUsage,
+  type UnansweredQuestion,
 } from '../store.ts';
 import { POSTGRES_MIGRATIONS } from './migrations.ts';
 import { PostgresAccounts } from './postgres-accounts.ts';
@@ -40,6 +41,7 @@ import { addInboxConditions, PostgresInbox } from './postgres-inbox.ts';
 import { PostgresKnowledge } from './postgres-knowledge.ts';
 import { PostgresMessages } from './postgres-messages.ts';
 import { PostgresPassageVectors } from './postgres-passage-vectors.ts';
+import { listUnansweredQuestions } from './postgres-unanswered.ts';
 import { isUniqueViolation, type Row, transaction } from './transaction.ts';
 
 /** Options for {@link PostgresStore}. */
@@ -299,6 +301,13 @@ export class PostgresStore extends DelegatingAccountStore implements Store {
     before: string,
   ): Promise<Array<{ tenant_id: string; message: MessageRecord }>> {
     return this.#messages.interruptStaleMessages(before);
+  }
+
+  async listUnansweredQuestions(
+    tenant_id: string,
+    query: { since: string; limit: number },
+  ): Promise<UnansweredQuestion[]> {
+    return listUnansweredQuestions(this.#pool, tenant_id, query);
   }
 
   async listMessages(

@@ -11,6 +11,7 @@ import {
   type MessageStreamHarness,
 } from '../message-stream.conformance.ts';
 import { describeStoreConformance, type StoreHarness } from '../store.conformance.ts';
+import { describeUnansweredConformance } from '../unanswered.conformance.ts';
 import { SQLITE_MIGRATIONS } from './migrations.ts';
 import { SqliteStore } from './sqlite-store.ts';
 
@@ -60,4 +61,5 @@ describeStoreConformance('sqlite', harness);
 describeAccountStoreConformance('sqlite', harness);
 describeChatStateConformance('sqlite', harness);
 describeInboxConformance('sqlite', harness);
+describeUnansweredConformance('sqlite', harness);
 describeMessageStreamConformance('sqlite', streamHarness);

@@ -35,6 +35,7 @@ import {
   type Tenant,
   type TenantPatch,
   type TokenUsage,
+  type UnansweredQuestion,
 } from '../store.ts';
 import { SQLITE_MIGRATIONS } from './migrations.ts';
 import { SqliteAccounts } from './sqlite-accounts.ts';
@@ -43,6 +44,7 @@ import { inboxConditions, SqliteInbox } from './sqlite-inbox.ts';
 import { SqliteKnowledge } from './sqlite-knowledge.ts';
 import { SqliteMessages } from './sqlite-messages.ts';
 import { SqlitePassageVectors } from './sqlite-passage-vectors.ts';
+import { listUnansweredQuestions } from './sqlite-unanswered.ts';
 import { immediateTransaction, isUniqueViolation, prepared } from './transaction.ts';
 
 /** Options for {@link SqliteStore}. */
@@ -275,6 +277,13 @@ export class SqliteStore extends DelegatingAccountStore implements Store {
     before: string,
   ): Promise<Array<{ tenant_id: string; message: MessageRecord }>> {
     return this.#messages.interruptStaleMessages(before);
+  }
+
+  async listUnansweredQuestions(
+    tenant_id: string,
+    query: { since: string; limit: number },
+  ): Promise<UnansweredQuestion[]> {
+    return listUnansweredQuestions(this.#db, tenant_id, query);
   }
 
   async listMessages(
