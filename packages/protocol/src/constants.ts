@@ -5,3 +5,4 @@
  */
 export * from './close-codes.ts';
 export * from './version.ts';
+export * from './presence.ts';
