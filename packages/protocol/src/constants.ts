@@ -4,5 +4,5 @@
  * Types come from `@miptech/protocol` with `import type`, which bundles nothing.
  */
 export * from './close-codes.ts';
-export * from './version.ts';
 export * from './presence.ts';
+export * from './version.ts';

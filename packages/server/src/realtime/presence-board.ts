@@ -68,7 +68,11 @@ class ChatPresence implements HubMember {
     }
     if (event.viewing) {
       const { operator_id, name } = event;
-      this.#entries.set(event.connection_id, { operator_id, name, expiresAt: this.#board.now() + event.ttl_ms });
+      this.#entries.set(event.connection_id, {
+        operator_id,
+        name,
+        expiresAt: this.#board.now() + event.ttl_ms,
+      });
     } else {
       this.#entries.delete(event.connection_id);
     }
@@ -107,7 +111,8 @@ class ChatPresence implements HubMember {
   /** Each operator once (two tabs are one viewer), by name. */
   viewers(): Viewer[] {
     const byOperator = new Map<string, Viewer>();
-    for (const { operator_id, name } of this.#entries.values()) byOperator.set(operator_id, { operator_id, name });
+    for (const { operator_id, name } of this.#entries.values())
+      byOperator.set(operator_id, { operator_id, name });
     return [...byOperator.values()].sort(
       (a, b) => a.name.localeCompare(b.name) || a.operator_id.localeCompare(b.operator_id),
     );

@@ -96,9 +96,13 @@ describe('presence: typing and viewing', () => {
     });
 
     visitor.send({ type: 'typing', chat_id: chat.id, is_typing: true });
-    expect(
-      await operator.waitFor((frame) => frame.type === 'typing' && frame.is_typing === true),
-    ).toEqual({ type: 'typing', chat_id: chat.id, seq: 0, role: 'visitor', is_typing: true });
+    expect(await operator.waitFor((frame) => frame.type === 'typing' && frame.is_typing === true)).toEqual({
+      type: 'typing',
+      chat_id: chat.id,
+      seq: 0,
+      role: 'visitor',
+      is_typing: true,
+    });
 
     operator.send({ type: 'typing', chat_id: chat.id, is_typing: true });
     expect(await visitor.waitFor((frame) => frame.type === 'typing')).toEqual({
@@ -127,7 +131,8 @@ describe('presence: typing and viewing', () => {
     const chat = await newChat();
     const visitor = await joined(chat.id, chat.visitor_token);
     const operator = await joined(chat.id, anna().token);
-    const typing = (isTyping: boolean) => visitor.send({ type: 'typing', chat_id: chat.id, is_typing: isTyping });
+    const typing = (isTyping: boolean) =>
+      visitor.send({ type: 'typing', chat_id: chat.id, is_typing: isTyping });
     for (let index = 0; index < 5; index++) typing(true);
     typing(false);
     typing(false);
