@@ -67,7 +67,16 @@ it("throttles a visitor's typing to one frame per interval, and stops it when th
   // A visitor's keystrokes: many calls, one frame.
   for (let key = 0; key < 20; key++) visitor.typing(true);
   await until('the typing frame', () => typing().length === 1);
-  await visitor.send('Hello there');
+  // The stop goes out as the message is sent, not 3 s later when the input is idle.
+  const sent: unknown[] = [];
+  const send = visitor.connection.send.bind(visitor.connection);
+  visitor.connection.send = (frame) => {
+    sent.push(frame);
+    return send(frame);
+  };
+  const sending = visitor.send('Hello there');
+  expect(sent).toEqual([{ type: 'typing', chat_id: chatId, is_typing: false }]);
+  await sending;
   await until('the stop', () => typing().length === 2);
   expect(typing()).toEqual(['visitor:true', 'visitor:false']);
   // Nothing more to stop: a second stop sends nothing (the next frame the operator gets is the reply's).
