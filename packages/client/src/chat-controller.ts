@@ -13,7 +13,7 @@
  * await chat.send('What services do you offer?');
  */
 import type { Chat, CreatedChat, Message } from '@miptech/protocol';
-import { MAX_MESSAGE_LENGTH } from '@miptech/protocol/constants';
+import { MAX_MESSAGE_LENGTH, TYPING_IDLE_MS, TYPING_RELAY_INTERVAL_MS } from '@miptech/protocol/constants';
 import { ApiClient, type NewChat, type ReadyOptions } from './api-client.ts';
 import type { BackoffOptions } from './backoff.ts';
 import { ChatLog, type ChatMessage } from './chat-log.ts';
@@ -73,6 +73,9 @@ export class ChatController {
   #sending: Promise<void> = Promise.resolve();
   /** Who the visitor is, as the site told (`identify`): sent with the chat and each message. */
   #visitor: Record<string, unknown> | undefined;
+  /** When `typing: true` last went out (0: the visitor is not shown typing), and the idle stop. */
+  #typingSentAt = 0;
+  #typingIdle: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: ChatControllerOptions) {
     this.#options = options;
@@ -133,8 +136,32 @@ export class ChatController {
     return this.#initializing;
   }
 
+  /**
+   * The visitor is writing (`true`, on each input) or stopped (`false`: the draft was cleared or
+   * sent). Operators on the chat see "The visitor is typing…". Throttled here: one `typing` frame
+   * per couple of seconds while the input goes on, and a stop after {@link TYPING_IDLE_MS} without
+   * input. Nothing is sent before the chat is joined; nothing is stored.
+   */
+  typing(active: boolean): void {
+    const chatId = this.#log?.chatId;
+    clearTimeout(this.#typingIdle);
+    if (!active || !chatId) {
+      if (this.#typingSentAt > 0 && chatId)
+        this.connection.send({ type: 'typing', chat_id: chatId, is_typing: false });
+      this.#typingSentAt = 0;
+      return;
+    }
+    const now = Date.now();
+    if (now - this.#typingSentAt >= TYPING_RELAY_INTERVAL_MS) {
+      if (this.connection.send({ type: 'typing', chat_id: chatId, is_typing: true }))
+        this.#typingSentAt = now;
+    }
+    this.#typingIdle = setTimeout(() => this.typing(false), TYPING_IDLE_MS);
+  }
+
   /** Sends a visitor message: shown at once as `sending`, then as stored (or `error`, for `retry`). */
   async send(text: string): Promise<void> {
+    this.typing(false);
     const content = text.trim();
     if (!content)
       throw new MIPTechError('Write a message first', { code: 'message_empty', type: 'validation' });
@@ -213,6 +240,8 @@ export class ChatController {
 
   /** Closes the connection; `initialize()` opens it again. */
   disconnect(): void {
+    clearTimeout(this.#typingIdle);
+    this.#typingSentAt = 0;
     this.connection.close();
     this.#initializing = undefined;
     this.#store.set({ initialized: false });

@@ -50,6 +50,8 @@ const FINAL_CLOSE_CODES = new Set<number>([
 export class RealtimeConnection extends Emitter<RealtimeEvents> {
   readonly #options: RealtimeConnectionOptions;
   readonly #joined = new Map<string, Joined>();
+  /** Chats this socket shows its operator: declared again after every (re)join. */
+  readonly #viewing = new Set<string>();
   #inbox = false;
   #socket: WebSocket | undefined;
   #state: ConnectionState = 'idle';
@@ -112,7 +114,20 @@ export class RealtimeConnection extends Emitter<RealtimeEvents> {
     this.send({ type: 'inbox_unsubscribe' });
   }
 
+  /**
+   * Operators: this console shows the chat (`true`) or no longer (`false`). Other operators on the
+   * chat see "Anna is viewing" (`presence` frames). Kept across reconnections, until `leave`.
+   */
+  view(chatId: string, viewing: boolean): void {
+    if (viewing) this.#viewing.add(chatId);
+    else if (!this.#viewing.delete(chatId)) return;
+    if (this.#state === 'open' && this.#joined.has(chatId))
+      this.send({ type: 'viewing', chat_id: chatId, is_viewing: viewing });
+  }
+
   leave(chatId: string): void {
+    // Leaving ends the viewing on the server too.
+    this.#viewing.delete(chatId);
     if (this.#joined.delete(chatId)) this.send({ type: 'leave', chat_id: chatId });
   }
 
@@ -194,6 +209,8 @@ export class RealtimeConnection extends Emitter<RealtimeEvents> {
 
   #sendJoin(chatId: string, joined: Joined): void {
     this.send({ type: 'join', chat_id: chatId, since_seq: joined.sinceSeq(), stream: joined.stream });
+    // A join (again) starts afresh on the server: say again that the chat is in view.
+    if (this.#viewing.has(chatId)) this.send({ type: 'viewing', chat_id: chatId, is_viewing: true });
   }
 
   #scheduleReconnect(soon: boolean): void {

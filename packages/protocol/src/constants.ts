@@ -4,4 +4,5 @@
  * Types come from `@miptech/protocol` with `import type`, which bundles nothing.
  */
 export * from './close-codes.ts';
+export * from './presence.ts';
 export * from './version.ts';

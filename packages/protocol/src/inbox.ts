@@ -33,6 +33,12 @@ export const ChatSummary = Chat.extend({
     .describe(
       "The page of the visitor's newest message (`metadata.page_url`), else the chat's `context.page_url`",
     ),
+  waiting_since: z
+    .string()
+    .nullable()
+    .describe(
+      'While the chat is `waiting_for_human`: when the handoff was asked (the time of its status-change message), not its last message; null in any other state',
+    ),
 });
 export type ChatSummary = z.infer<typeof ChatSummary>;
 

@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import type { ChatSummary, InboxChange, Note } from './inbox.ts';
+import type { Viewer } from './presence.ts';
 import type { Message } from './rest.ts';
 
 export { CLOSE_CODES } from './close-codes.ts';
@@ -49,7 +50,17 @@ export const ClientFrame = z.discriminatedUnion('type', [
     client_message_id: opaqueId.optional(),
     metadata: z.record(z.string(), z.unknown()).optional(),
   }),
+  /**
+   * The sender is typing (`true`, repeated every few seconds while it lasts) or stopped (`false`).
+   * Not stored. A visitor's goes to the chat's staff sockets only; an operator's to everyone else
+   * on the chat. Repeats within `TYPING_RELAY_INTERVAL_MS` are dropped by the server.
+   */
   z.object({ type: z.literal('typing'), chat_id: chatId, is_typing: z.boolean() }),
+  /**
+   * Operators only: this socket shows the chat to its operator (`true`, on opening it) or no
+   * longer (`false`, on navigating away). Staff sockets on the chat get `presence` frames.
+   */
+  z.object({ type: z.literal('viewing'), chat_id: chatId, is_viewing: z.boolean() }),
   /** Stop the assistant's reply in progress. */
   z.object({ type: z.literal('stop'), chat_id: chatId }),
   z.object({ type: z.literal('ping'), ts: z.number().optional() }),
@@ -107,7 +118,20 @@ export type ServerFrame =
       delta: string;
     }
   | { type: 'response_end'; chat_id: string; seq: number; message: Message }
-  | { type: 'typing'; chat_id: string; seq: number; role: 'visitor' | 'operator'; is_typing: boolean }
+  | {
+      type: 'typing';
+      chat_id: string;
+      seq: number;
+      role: 'visitor' | 'operator';
+      is_typing: boolean;
+      /** With `role: 'operator'`: the operator's display name ("Anna is typing…"). */
+      name?: string;
+    }
+  /**
+   * Staff sockets only: the operators viewing the chat now, on every instance, each once (the
+   * receiver included when it declared `viewing`). The whole list each time: replace, do not merge.
+   */
+  | { type: 'presence'; chat_id: string; seq: number; viewers: Viewer[] }
   | { type: 'chat_status'; chat_id: string; seq: number; status: string }
   | { type: 'snapshot'; chat_id: string; seq: number; messages: Message[] }
   | { type: 'pong'; ts: number | null; server_time: string }

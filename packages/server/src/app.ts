@@ -52,7 +52,7 @@ import { createHybridKnowledge } from './knowledge/hybrid-knowledge.ts';
 import type { PassageEmbedding } from './knowledge/passage-embedding.ts';
 import { type HostResolver, OutboundPolicy } from './outbound/outbound-policy.ts';
 import { ChannelHub } from './realtime/channel-hub.ts';
-import { gatewayRoutes } from './realtime/gateway.ts';
+import { type GatewayOptions, gatewayRoutes } from './realtime/gateway.ts';
 import { SocketRevocation } from './realtime/socket-revocation.ts';
 import { openStore } from './storage/open-store.ts';
 import type { Store, Tenant } from './storage/store.ts';
@@ -84,6 +84,8 @@ export interface AppOptions {
   staleReplyMs?: number;
   /** Resolves host names for the outbound policy instead of the system's DNS (tests). */
   resolveHost?: HostResolver;
+  /** Presence refresh and time to live, and the typing relay interval, in milliseconds (tests shorten them). */
+  presence?: GatewayOptions['presence'];
 }
 
 /** What the platform is made of, for the server entry point and for tests. */
@@ -337,6 +339,7 @@ export async function buildApp(options: AppOptions): Promise<Platform> {
     revocation,
     socketCounters: limiters.sockets,
     ...(options.heartbeatIntervalMs ? { heartbeatIntervalMs: options.heartbeatIntervalMs } : {}),
+    ...(options.presence ? { presence: options.presence } : {}),
   });
   await app.register(docsRoutes);
   await app.register(webRoutes, { directory: config.webDir });

@@ -3,6 +3,7 @@
  * actions an operator has (take over, reply as a human or write a note, give back to the AI,
  * close, reopen) and the visitor panel.
  */
+import type { Viewer } from '@miptech/protocol';
 import { type FormEvent, Fragment, useEffect, useRef, useState } from 'react';
 import { visitorLabel } from '../inbox/inbox-lists.ts';
 import { statusLabel } from '../inbox/inbox-screen.tsx';
@@ -80,6 +81,9 @@ export function ConversationView({ chatId }: Props) {
           <h2 ref={heading} tabIndex={-1}>
             {visitorLabel(chat)}
           </h2>
+          <p className="viewers" role="status">
+            {viewingLine(conversation.viewers.filter((viewer) => viewer.operator_id !== user.id))}
+          </p>
           <p className="status" data-status={chat.status} aria-live="polite">
             {statusLabel(chat.status)}
             {mine ? ' · you have this chat' : heldByOther ? ' · another operator has this chat' : ''}
@@ -128,11 +132,10 @@ export function ConversationView({ chatId }: Props) {
             <NoteItem key={note.id} note={note} />
           ))}
         </ol>
-        {conversation.visitorTyping && (
-          <p className="typing" role="status">
-            The visitor is typing…
-          </p>
-        )}
+        {/* Always in the page, so that screen readers announce the text when it appears. */}
+        <p className="typing" role="status">
+          {conversation.visitorTyping ? 'The visitor is typing…' : ''}
+        </p>
         <form className="composer" onSubmit={send}>
           <fieldset className="composer-mode">
             <legend>Write</legend>
@@ -191,4 +194,12 @@ export function ConversationView({ chatId }: Props) {
       <VisitorPanel chat={chat} />
     </div>
   );
+}
+
+/** "Anna is viewing", "Anna and Bruno are viewing", "Anna, Bruno and Carla are viewing"; empty for nobody. */
+export function viewingLine(viewers: readonly Viewer[]): string {
+  const names = viewers.map((viewer) => viewer.name);
+  if (names.length === 0) return '';
+  if (names.length === 1) return `${names[0]} is viewing`;
+  return `${names.slice(0, -1).join(', ')} and ${names.at(-1)} are viewing`;
 }

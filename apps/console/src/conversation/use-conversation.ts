@@ -6,11 +6,10 @@
  * are not in the log (no seq of their own), so they are kept beside it.
  */
 import { ChatLog, type ChatMessage } from '@miptech/client';
-import type { Chat, Message, Note, NoteList } from '@miptech/protocol';
+import type { Chat, Message, Note, NoteList, Viewer } from '@miptech/protocol';
+import { TYPING_SHOWN_MS } from '@miptech/protocol/constants';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useSession } from '../session/session-context.ts';
-
-const TYPING_SHOWN_MS = 6000;
 
 export type ConversationAction = 'takeover' | 'release' | 'close' | 'reopen';
 
@@ -21,8 +20,10 @@ const withNote = (notes: Note[], note: Note) =>
 export interface Conversation {
   chat: Chat | undefined;
   messages: ChatMessage[];
-  /** The visitor is typing now (relayed `typing` frames). */
+  /** The visitor is typing now (relayed `typing` frames; it fades if the stop is lost). */
   visitorTyping: boolean;
+  /** The operators viewing the chat now, this one included (`presence` frames). */
+  viewers: Viewer[];
   /** Internal notes, oldest first. */
   notes: Note[];
   error: string | undefined;
@@ -39,6 +40,7 @@ export function useConversation(chatId: string): Conversation {
   const [chat, setChat] = useState<Chat | undefined>();
   const [messages, setMessages] = useState<ChatMessage[]>([]);
   const [visitorTyping, setVisitorTyping] = useState(false);
+  const [viewers, setViewers] = useState<Viewer[]>([]);
   const [notes, setNotes] = useState<Note[]>([]);
   const [error, setError] = useState<string | undefined>();
   const logRef = useRef<ChatLog | undefined>(undefined);
@@ -56,6 +58,8 @@ export function useConversation(chatId: string): Conversation {
     logRef.current = log;
     setMessages([]);
     setNotes([]);
+    setViewers([]);
+    setVisitorTyping(false);
     reload();
     auth
       .request<NoteList>(`/chats/${encodeURIComponent(chatId)}/notes`)
@@ -68,6 +72,9 @@ export function useConversation(chatId: string): Conversation {
       if (frame.type === 'chat_status') reload();
       if (frame.type === 'chat_note') setNotes((held) => withNote(held, frame.note));
       if (frame.type === 'error') setError(frame.detail);
+      // A (re)join starts afresh: the server sends the viewers again if there are any.
+      if (frame.type === 'joined') setViewers([]);
+      if (frame.type === 'presence') setViewers(frame.viewers);
       if (frame.type === 'typing' && frame.role === 'visitor') {
         clearTimeout(typingTimer);
         setVisitorTyping(frame.is_typing);
@@ -78,6 +85,8 @@ export function useConversation(chatId: string): Conversation {
       setMessages(log.messages);
     });
     realtime.join(chatId, joined);
+    // Colleagues on this chat see "<name> is viewing"; leaving the chat ends it.
+    realtime.view(chatId, true);
     return () => {
       off();
       clearTimeout(typingTimer);
@@ -137,6 +146,7 @@ export function useConversation(chatId: string): Conversation {
     messages,
     notes,
     visitorTyping,
+    viewers,
     error,
     act,
     reply,

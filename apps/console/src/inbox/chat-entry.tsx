@@ -2,7 +2,7 @@
 import type { ChatSummary } from '@miptech/protocol';
 import { waitingFor } from '../format.ts';
 import { follow, hrefOf } from '../router.ts';
-import { pageOf, visitorLabel } from './inbox-lists.ts';
+import { pageOf, visitorLabel, waitingSince } from './inbox-lists.ts';
 
 const AUTHORS: Record<string, string> = {
   user: 'Visitor',
@@ -30,7 +30,7 @@ export function ChatEntry({ chat, current, now }: { chat: ChatSummary; current: 
         )}
       </span>
       {chat.status === 'waiting_for_human' && (
-        <span className="waiting">waiting {waitingFor(chat.updated_at, now)}</span>
+        <span className="waiting">waiting {waitingFor(waitingSince(chat), now)}</span>
       )}
       {last && (
         <span className="chat-last">

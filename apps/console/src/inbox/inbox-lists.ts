@@ -3,7 +3,7 @@
  * "Needs a human" comes first and longest-waiting first; the others are newest first. Each list
  * also names the query that reads its pages from `GET /api/v1/chats`.
  */
-import type { Chat } from '@miptech/protocol';
+import type { Chat, ChatSummary } from '@miptech/protocol';
 
 export type ListId = 'waiting' | 'mine' | 'open' | 'closed';
 
@@ -17,14 +17,18 @@ export const LISTS: Array<{ id: ListId; label: string; query: string }> = [
 /** Chats the console itself made to try a question (knowledge screen): never a visitor's. */
 export const isConsoleTest = (chat: Chat) => chat.context.console_test === true;
 
+/** When a waiting chat asked for a human; its last change for a chat read without a summary. */
+export const waitingSince = (chat: Chat & Partial<Pick<ChatSummary, 'waiting_since'>>): string =>
+  chat.waiting_since ?? chat.updated_at;
+
 export function listOf<C extends Chat>(chats: readonly C[], id: ListId, operatorId: string): C[] {
   const newestFirst = (a: C, b: C) => b.created_at.localeCompare(a.created_at) || (b.id < a.id ? -1 : 1);
   switch (id) {
     case 'waiting':
-      // The waiting time counts from the chat's last change (the handoff, or the visitor's last word).
+      // The waiting time counts from the handoff, not from the visitor's last word since.
       return chats
         .filter((chat) => chat.status === 'waiting_for_human')
-        .sort((a, b) => a.updated_at.localeCompare(b.updated_at));
+        .sort((a, b) => waitingSince(a).localeCompare(waitingSince(b)));
     case 'mine':
       return chats
         .filter((chat) => chat.status === 'with_human' && chat.assigned_to === operatorId)

@@ -279,7 +279,12 @@ export function ChatWidget(props: ChatWidgetProps) {
                     placeholder={strings.placeholder}
                     aria-label={strings.placeholder}
                     maxLength={MAX_LENGTH}
-                    onInput={(event) => setDraft((event.target as HTMLTextAreaElement).value)}
+                    onInput={(event) => {
+                      const value = (event.target as HTMLTextAreaElement).value;
+                      setDraft(value);
+                      // Operators see "The visitor is typing…" (throttled by the controller).
+                      controller.typing(value.trim() !== '');
+                    }}
                     onKeyDown={onKeyDown}
                   />
                   {streaming ? (

@@ -15,8 +15,11 @@ export type ChatEvent =
   | { kind: 'response'; message: MessageRecord; text: string }
   /** An assistant reply is final (complete, stopped or interrupted). */
   | { kind: 'response_end'; message: MessageRecord }
-  /** Someone is typing; not stored. */
-  | { kind: 'typing'; role: 'visitor' | 'operator'; is_typing: boolean; connection_id: string }
+  /**
+   * Someone is typing; not stored. A visitor's reaches staff sockets only; `name` is an operator's
+   * display name.
+   */
+  | { kind: 'typing'; role: 'visitor' | 'operator'; is_typing: boolean; connection_id: string; name?: string }
   /** A client asked to stop the reply in progress. */
   | { kind: 'stop' }
   /** The chat's status changed. */

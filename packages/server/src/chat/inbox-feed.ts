@@ -20,7 +20,12 @@ export interface ChatLine {
   activity: ChatActivity;
 }
 
-const NO_ACTIVITY: ChatActivity = { last_message: null, unread_count: 0, last_page_url: null };
+const NO_ACTIVITY: ChatActivity = {
+  last_message: null,
+  unread_count: 0,
+  last_page_url: null,
+  handoff_at: null,
+};
 
 export class InboxFeed {
   readonly #store: Store;

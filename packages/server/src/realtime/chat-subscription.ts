@@ -45,7 +45,7 @@ export interface ChatSubscriptionOptions {
    * `chat_message` it receives (decision 010). Its seq still advances past them.
    */
   echoVisitorMessages?: boolean;
-  /** Whether the socket acts for staff now: only staff receive internal notes (`chat_note`). */
+  /** Whether the socket acts for staff now: only staff receive internal notes (`chat_note`) and a visitor's typing. */
   isStaff?: () => boolean;
 }
 
@@ -95,6 +95,11 @@ export class ChatSubscription implements HubMember {
 
   constructor(options: ChatSubscriptionOptions) {
     this.#options = options;
+  }
+
+  /** The newest seq sent to the socket: what an ephemeral frame (presence) carries. */
+  get lastSeq(): number {
+    return this.#lastSeq;
   }
 
   /**
@@ -210,16 +215,21 @@ export class ChatSubscription implements HubMember {
     const { chatId, connectionId } = this.#options;
     switch (event.kind) {
       case 'typing':
-        if (event.connection_id !== connectionId) {
-          const frame = {
+        // Never echoed; a visitor's typing is for staff only (another tab of the same visitor, or
+        // an anonymous socket of development, has no use for it).
+        if (event.connection_id === connectionId) return;
+        if (event.role === 'visitor' && !this.#options.isStaff?.()) return;
+        this.#send(
+          {
             type: 'typing',
             chat_id: chatId,
             seq: this.#lastSeq,
             role: event.role,
             is_typing: event.is_typing,
-          } as const;
-          this.#send(frame, `typing:${this.#lastSeq}`);
-        }
+            ...(event.role === 'operator' && typeof event.name === 'string' ? { name: event.name } : {}),
+          },
+          `typing:${this.#lastSeq}`,
+        );
         return;
       case 'status':
         this.#send({ type: 'chat_status', chat_id: chatId, seq: event.seq, status: event.status }, 'status');

@@ -10,6 +10,7 @@ import {
   type ClientFrame as ClientFrameType,
   PROTOCOL_VERSION,
   type ServerFrame,
+  type Viewer,
 } from '@miptech/protocol';
 import type { FastifyBaseLogger } from 'fastify';
 import type { WebSocket } from 'ws';
@@ -22,7 +23,9 @@ import type { Store, Tenant } from '../storage/store.ts';
 import type { ChannelHub } from './channel-hub.ts';
 import { ChatSubscription } from './chat-subscription.ts';
 import { InboxSubscription } from './inbox-subscription.ts';
+import type { PresenceBoard, PresenceWatch } from './presence-board.ts';
 import { hasExpired, type SocketPrincipal } from './socket-auth.ts';
+import { TypingThrottle } from './typing-throttle.ts';
 
 export type { SocketPrincipal } from './socket-auth.ts';
 
@@ -55,6 +58,10 @@ export interface ConnectionOptions {
   store: Store;
   chats: ChatService;
   hub: ChannelHub;
+  /** Which operators view which chat, on every instance. */
+  presence: PresenceBoard;
+  /** At most one `typing: true` per this many milliseconds per chat is relayed (default: the protocol's). */
+  typingIntervalMs?: number;
   log: FastifyBaseLogger;
   heartbeatIntervalMs: number;
   /** Frames that arrived during the handshake, handled first. */
@@ -70,7 +77,10 @@ export class Connection {
   readonly id = randomUUID();
   readonly #options: ConnectionOptions;
   #principal: SocketPrincipal;
-  readonly #joined = new Map<string, { subscription: ChatSubscription; leave: () => void }>();
+  readonly #joined = new Map<string, Joined>();
+  readonly #typing: TypingThrottle;
+  /** The operator's display name, read once per operator the socket acts as. */
+  #name: { operatorId: string; name: Promise<string> } | undefined;
   /** Leaves the tenant's inbox; set while the socket is subscribed to it. */
   #leaveInbox: (() => void) | undefined;
   #tokens = FRAME_BURST;
@@ -82,6 +92,9 @@ export class Connection {
   constructor(options: ConnectionOptions) {
     this.#options = options;
     this.#principal = options.principal;
+    this.#typing = new TypingThrottle(
+      options.typingIntervalMs === undefined ? {} : { intervalMs: options.typingIntervalMs },
+    );
     options.socket.on('message', (data, isBinary) => this.#enqueue(isBinary ? '' : data.toString()));
     options.socket.on('close', () => this.#closeSubscriptions());
     this.send({
@@ -170,14 +183,44 @@ export class Connection {
     // Read the newest seq again now that events reach the subscription: a message committed
     // between the first read and the subscribe would otherwise fall between backlog and live.
     const current = (await store.getChat(tenant.id, chatId)) ?? chat;
-    this.#joined.set(chatId, {
+    const entry: Joined = {
       subscription,
+      presence: undefined,
       leave: () => {
         subscription.close();
         leave();
+        entry.presence?.stop();
+        entry.presence = undefined;
+        // Whoever saw this socket typing sees it stop.
+        if (this.#typing.forget(chatId)) void this.#publishTyping(chatId, false);
       },
-    });
+    };
+    this.#joined.set(chatId, entry);
     await subscription.join(sinceSeq, current.last_seq);
+    if (this.#principal.kind === 'operator') await this.#watchPresence(chatId, entry);
+  }
+
+  /** A staff socket on a chat hears who views it (`presence` frames), now and on every change. */
+  async #watchPresence(chatId: string, entry: Joined): Promise<PresenceWatch | undefined> {
+    if (entry.presence) return entry.presence;
+    const { presence, tenant, socket } = this.#options;
+    const watch = await presence.watch(tenant.id, chatId, this.id, (viewers) =>
+      this.#sendPresence(chatId, entry, viewers),
+    );
+    // Left, joined again, or closed while the watch began: it is not this entry's any more.
+    if (this.#joined.get(chatId) !== entry || socket.readyState !== socket.OPEN || entry.presence) {
+      watch.stop();
+      return entry.presence;
+    }
+    entry.presence = watch;
+    if (watch.viewers.length > 0) this.#sendPresence(chatId, entry, watch.viewers);
+    return watch;
+  }
+
+  #sendPresence(chatId: string, entry: Joined, viewers: Viewer[]): void {
+    // Presence is for staff: a socket that now acts as someone else is not told.
+    if (this.#joined.get(chatId) !== entry || this.#principal.kind !== 'operator') return;
+    this.send({ type: 'presence', chat_id: chatId, seq: entry.subscription.lastSeq, viewers });
   }
 
   #mayAccess(visitorId: string): boolean {
@@ -266,8 +309,15 @@ export class Connection {
           const principal = await this.#options.authenticate(token);
           if (!principal) throw new ApiError('invalid_token');
           this.#principal = principal;
-          // The inbox is for operators: a socket that now acts as someone else leaves it.
-          if (principal.kind !== 'operator') this.#unsubscribeInbox();
+          // The inbox and presence are for operators: a socket that now acts as someone else
+          // leaves them (and is no longer shown viewing anything).
+          if (principal.kind !== 'operator') {
+            this.#unsubscribeInbox();
+            for (const entry of this.#joined.values()) {
+              entry.presence?.stop();
+              entry.presence = undefined;
+            }
+          }
         }
         this.send({
           type: 'auth_ok',
@@ -308,13 +358,25 @@ export class Connection {
       case 'typing':
         this.#requireJoined(frame.chat_id);
         this.#requireUnexpired();
-        await hub.publish(chatChannel(tenant.id, frame.chat_id), {
-          kind: 'typing',
-          role: this.#principal.kind === 'operator' ? 'operator' : 'visitor',
-          is_typing: frame.is_typing,
-          connection_id: this.id,
-        });
+        // Repeats within the interval are dropped without a word: they tell nobody anything new.
+        if (this.#typing.admit(frame.chat_id, frame.is_typing))
+          await this.#publishTyping(frame.chat_id, frame.is_typing);
         return;
+      case 'viewing': {
+        this.#requireOperator('Only operators are shown viewing a chat');
+        const entry = this.#joined.get(frame.chat_id);
+        if (!entry) throw new ApiError('chat_not_found', 'Join the chat first (a "join" frame)');
+        if (!frame.is_viewing) {
+          entry.presence?.view(undefined);
+          return;
+        }
+        this.#requireUnexpired();
+        const watch = await this.#watchPresence(frame.chat_id, entry);
+        const principal = this.#principal;
+        if (principal.kind === 'operator')
+          watch?.view({ operator_id: principal.operator_id, name: await this.#operatorName() });
+        return;
+      }
       case 'stop':
         this.#requireJoined(frame.chat_id);
         this.#requireUnexpired();
@@ -361,6 +423,41 @@ export class Connection {
       if (left) return;
     }
     this.send({ type: 'inbox_subscribed', tenant_id: tenant.id });
+  }
+
+  async #publishTyping(chatId: string, isTyping: boolean): Promise<void> {
+    const { hub, tenant } = this.#options;
+    const operator = this.#principal.kind === 'operator';
+    await hub.publish(chatChannel(tenant.id, chatId), {
+      kind: 'typing',
+      role: operator ? 'operator' : 'visitor',
+      is_typing: isTyping,
+      connection_id: this.id,
+      ...(operator ? { name: await this.#operatorName() } : {}),
+    });
+  }
+
+  /** The display name of the operator the socket acts as ("Anna is viewing"), read once. */
+  #operatorName(): Promise<string> {
+    const principal = this.#principal;
+    if (principal.kind !== 'operator') return Promise.resolve('');
+    if (this.#name?.operatorId !== principal.operator_id) {
+      const { store, tenant } = this.#options;
+      this.#name = {
+        operatorId: principal.operator_id,
+        name: store
+          .getOperator(tenant.id, principal.operator_id)
+          .then((operator) => operator?.name ?? 'An operator')
+          .catch(() => 'An operator'),
+      };
+    }
+    return this.#name.name;
+  }
+
+  /** Refuses a frame that only operators may send: anonymous sockets must sign in, visitors may not. */
+  #requireOperator(detail: string): void {
+    if (this.#principal.kind === 'anonymous') throw new ApiError('auth_required', detail);
+    if (this.#principal.kind !== 'operator') throw new ApiError('insufficient_role', detail);
   }
 
   #unsubscribeInbox(): void {
@@ -421,6 +518,13 @@ export class Connection {
     this.#joined.clear();
     this.#unsubscribeInbox();
   }
+}
+
+/** A chat the socket joined: its delivery, its presence watch (staff), and how to leave it. */
+interface Joined {
+  subscription: ChatSubscription;
+  presence: PresenceWatch | undefined;
+  leave: () => void;
 }
 
 /** A `rate_limited` refusal that tells the client how long to wait (`retry_after`, seconds). */

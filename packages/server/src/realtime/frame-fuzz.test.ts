@@ -33,7 +33,7 @@ const MAX_HEAP_GROWTH = 48 * 1024 * 1024;
 
 const TENANT = DEMO['x-tenant-id'];
 const OTHER_TENANT = 'frame-fuzz-other-company';
-const FRAME_TYPES = ['auth', 'join', 'leave', 'message', 'typing', 'stop', 'ping'] as const;
+const FRAME_TYPES = ['auth', 'join', 'leave', 'message', 'typing', 'viewing', 'stop', 'ping'] as const;
 /** Error codes only the WebSocket gateway uses (the REST registry has no frame). */
 const SOCKET_ONLY_CODES = new Set(['invalid_frame']);
 
@@ -210,6 +210,7 @@ function validishFrame(chatId: fc.Arbitrary<unknown>): fc.Arbitrary<Frame> {
       { requiredKeys: ['type', 'chat_id', 'content'] },
     ),
     fc.record({ type: fc.constant('typing'), chat_id: chatId, is_typing: fc.boolean() }),
+    fc.record({ type: fc.constant('viewing'), chat_id: chatId, is_viewing: fc.boolean() }),
     fc.record({ type: fc.constant('stop'), chat_id: chatId }),
     fc.record(
       { type: fc.constant('ping'), ts: fc.oneof(fc.integer(), hugeNumber) },

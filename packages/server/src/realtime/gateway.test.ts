@@ -7,6 +7,7 @@ import { createTestApp, DEMO, TEST_JWT_SECRET, type TestPlatform } from '../test
 import { TestSocket } from '../testing/test-socket.ts';
 import { ChannelHub } from './channel-hub.ts';
 import { Connection } from './connection.ts';
+import { PresenceBoard } from './presence-board.ts';
 
 describe('WebSocket gateway', () => {
   let platform: TestPlatform;
@@ -306,6 +307,8 @@ describe('WebSocket gateway under pressure', () => {
       });
     };
     const platform = await createTestApp();
+    const hub = new ChannelHub(platform.bus);
+    const presence = new PresenceBoard({ hub });
     try {
       const tenant = await platform.store.getTenant('miptech-company');
       if (!tenant) throw new Error('no demo tenant');
@@ -319,7 +322,8 @@ describe('WebSocket gateway under pressure', () => {
           authenticate: async () => undefined,
           store: platform.store,
           chats: platform.chats,
-          hub: new ChannelHub(platform.bus),
+          hub,
+          presence,
           log: platform.app.log,
           heartbeatIntervalMs: 1000,
           early: [],
@@ -341,6 +345,7 @@ describe('WebSocket gateway under pressure', () => {
       expect(slowSocket.terminated).toBe(true);
       expect(fastSocket.terminated).toBe(false);
     } finally {
+      presence.close();
       await platform.close();
     }
   });

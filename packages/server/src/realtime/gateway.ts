@@ -23,6 +23,7 @@ import type { TenantDirectory } from '../tenancy/tenant-directory.ts';
 import { tenantIdOf } from '../tenancy/tenant-id.ts';
 import type { ChannelHub } from './channel-hub.ts';
 import { Connection, type SocketPrincipal } from './connection.ts';
+import { PresenceBoard, type PresenceTimings } from './presence-board.ts';
 import { socketAuthenticator } from './socket-auth.ts';
 import { socketErrorHandler } from './socket-errors.ts';
 import { type LimitRefusal, SocketLimits } from './socket-limits.ts';
@@ -45,6 +46,8 @@ export interface GatewayOptions {
   revocation: SocketRevocation;
   /** The shared rate-limit counters: handshakes per IP, and `message` frames with REST's messages. */
   socketCounters: SocketCounters;
+  /** Presence refresh and time to live, and the typing relay interval (tests shorten them). */
+  presence?: Partial<PresenceTimings> & { typingIntervalMs?: number };
 }
 
 /** What a connection needs of its upgrade request, copied so that the request can go. */
@@ -79,6 +82,9 @@ export async function gatewayRoutes(app: FastifyInstance, options: GatewayOption
   const sockets = new Map<WebSocket, { alive: boolean }>();
   const limits = new SocketLimits(config.rateLimits, options.socketCounters);
   const authenticate = socketAuthenticator(tokens, store);
+  const { typingIntervalMs, ...presenceTimings } = options.presence ?? {};
+  const presence = new PresenceBoard({ hub, timings: presenceTimings });
+  app.addHook('onClose', async () => presence.close());
   let heartbeat: NodeJS.Timeout | undefined;
 
   await app.register(websocket, {
@@ -133,6 +139,8 @@ export async function gatewayRoutes(app: FastifyInstance, options: GatewayOption
       store,
       chats,
       hub,
+      presence,
+      ...(typingIntervalMs === undefined ? {} : { typingIntervalMs }),
       get log() {
         return logged.log;
       },

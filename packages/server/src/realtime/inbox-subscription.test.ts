@@ -27,7 +27,13 @@ const chat = (tenant_id: string, id: string): ChatRecord => ({
   created_at: '2026-01-01T00:00:00.000Z',
   updated_at: '2026-01-01T00:00:00.000Z',
 });
-const activity = { last_message: null, unread_count: 2, last_page_url: null };
+// Asked for a human a minute before the chat's last change (a visitor's message since).
+const activity = {
+  last_message: null,
+  unread_count: 2,
+  last_page_url: null,
+  handoff_at: '2025-12-31T23:59:00.000Z',
+};
 
 describe('InboxSubscription', () => {
   it("sends its tenant's inbox lines once serialised, ignores others, and asks for a re-read after an outage", async () => {
@@ -72,6 +78,7 @@ describe('InboxSubscription', () => {
           last_message: null,
           unread_count: 2,
           current_page: 'https://example.com/',
+          waiting_since: '2025-12-31T23:59:00.000Z',
         },
       },
     ]);

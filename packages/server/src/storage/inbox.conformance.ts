@@ -103,8 +103,15 @@ export function describeInboxConformance(
         },
         unread_count: 2,
         last_page_url: 'https://example.com/b',
+        // That system note carries no status: it is not a handoff.
+        handoff_at: null,
       });
-      expect(activity.get(empty.id)).toEqual({ last_message: null, unread_count: 0, last_page_url: null });
+      expect(activity.get(empty.id)).toEqual({
+        last_message: null,
+        unread_count: 0,
+        last_page_url: null,
+        handoff_at: null,
+      });
 
       await say(tenant, chat.id, 'human', 'Dana here');
       expect((await store.chatActivity(tenant, [chat.id])).get(chat.id)).toMatchObject({
@@ -112,6 +119,36 @@ export function describeInboxConformance(
         unread_count: 0,
       });
       expect(await store.chatActivity(tenant, [])).toEqual(new Map());
+    });
+
+    test("a chat's handoff time is its newest move to waiting_for_human, not its newest message", async () => {
+      const tenant = await newTenant();
+      const chat = await newChat(tenant, 'v');
+      const statusNote = (status: string) =>
+        store.appendMessage({
+          tenant_id: tenant,
+          chat_id: chat.id,
+          role: 'system',
+          content: `Now ${status}`,
+          metadata: { status },
+        });
+      // A few milliseconds apart, so that each message has a time of its own to tell apart.
+      const apart = () => new Promise((resolve) => setTimeout(resolve, 3));
+      await say(tenant, chat.id, 'user', 'A person, please');
+      const first = await statusNote('waiting_for_human');
+      await apart();
+      await statusNote('active');
+      await apart();
+      const second = await statusNote('waiting_for_human');
+      await apart();
+      await say(tenant, chat.id, 'user', 'Still there?');
+      // A visitor's message that names the status in its metadata is not a handoff.
+      const last = await say(tenant, chat.id, 'user', 'Hello?', { status: 'waiting_for_human' });
+
+      const handoffAt = (await store.chatActivity(tenant, [chat.id])).get(chat.id)?.handoff_at;
+      expect(handoffAt).toBe(second?.message.created_at);
+      expect(handoffAt).not.toBe(first?.message.created_at);
+      expect(handoffAt).not.toBe(last?.message.created_at);
     });
 
     test('notes sit after the newest message, oldest first, in their own tenant only', async () => {

@@ -231,6 +231,11 @@ export interface ChatActivity {
   unread_count: number;
   /** `metadata.page_url` of the visitor's newest message that has one. */
   last_page_url: string | null;
+  /**
+   * When the chat last went to `waiting_for_human`: the `created_at` of the newest `system`
+   * message whose `metadata.status` is `waiting_for_human` (handoff.ts writes one per change).
+   */
+  handoff_at: string | null;
 }
 
 /** An internal note on a chat: staff only, outside the chat's log (no seq of its own). */

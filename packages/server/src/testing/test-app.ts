@@ -30,7 +30,7 @@ export interface TestAppOptions {
   /** Receives the log lines (set `LOG_LEVEL` in `env` too; tests default to silent). */
   logStream?: { write(line: string): void };
   /** Passed to `buildApp` as they are. */
-  app?: Pick<AppOptions, 'responder' | 'heartbeatIntervalMs' | 'staleReplyMs' | 'resolveHost'>;
+  app?: Pick<AppOptions, 'responder' | 'heartbeatIntervalMs' | 'staleReplyMs' | 'resolveHost' | 'presence'>;
   /** Use this data directory (and keep it on close), e.g. to restart on the same SQLite file. */
   dataDirectory?: string;
 }

@@ -5,7 +5,7 @@
 import type { MessageRole } from '@miptech/protocol';
 import type pg from 'pg';
 import { containsPattern, PREVIEW_LENGTH, toNote } from '../inbox-records.ts';
-import { decodeTime, newId, now } from '../records.ts';
+import { decodeOptionalTime, decodeTime, newId, now } from '../records.ts';
 import type { ChatActivity, ChatQuery, NewNote, NoteRecord } from '../store.ts';
 import type { Row } from './transaction.ts';
 
@@ -51,7 +51,10 @@ export class PostgresInbox {
                                     AND a.role IN ('assistant', 'human')), 0)) AS unread_count,
          (SELECT m.metadata->>'page_url' FROM messages m
             WHERE m.chat_id = c.id AND m.role = 'user' AND jsonb_typeof(m.metadata->'page_url') = 'string'
-            ORDER BY m.seq DESC LIMIT 1) AS last_page_url
+            ORDER BY m.seq DESC LIMIT 1) AS last_page_url,
+         (SELECT m.created_at FROM messages m
+            WHERE m.chat_id = c.id AND m.role = 'system' AND m.metadata->>'status' = 'waiting_for_human'
+            ORDER BY m.seq DESC LIMIT 1) AS handoff_at
        FROM chats c
        LEFT JOIN LATERAL (
          SELECT m.seq, m.role, left(m.content, ${PREVIEW_LENGTH}) AS content, m.created_at FROM messages m
@@ -74,6 +77,7 @@ export class PostgresInbox {
               },
         unread_count: Number(row.unread_count),
         last_page_url: typeof row.last_page_url === 'string' ? row.last_page_url : null,
+        handoff_at: decodeOptionalTime(row.handoff_at),
       });
     }
     return activity;

@@ -60,7 +60,11 @@ export class SqliteInbox {
                                       AND a.role IN ('assistant', 'human')), 0)) AS unread_count,
            (SELECT json_extract(m.metadata, '$.page_url') FROM messages m
               WHERE m.chat_id = c.id AND m.role = 'user' AND json_type(m.metadata, '$.page_url') = 'text'
-              ORDER BY m.seq DESC LIMIT 1) AS last_page_url
+              ORDER BY m.seq DESC LIMIT 1) AS last_page_url,
+           (SELECT m.created_at FROM messages m
+              WHERE m.chat_id = c.id AND m.role = 'system'
+                AND json_extract(m.metadata, '$.status') = 'waiting_for_human'
+              ORDER BY m.seq DESC LIMIT 1) AS handoff_at
          FROM chats c WHERE c.tenant_id = ? AND c.id IN (${chat_ids.map(() => '?').join(', ')})`,
       )
       .all(tenant_id, ...chat_ids);
@@ -77,6 +81,7 @@ export class SqliteInbox {
           : null,
         unread_count: Number(row.unread_count),
         last_page_url: typeof row.last_page_url === 'string' ? row.last_page_url : null,
+        handoff_at: typeof row.handoff_at === 'string' ? row.handoff_at : null,
       });
     }
     return activity;
