@@ -200,7 +200,8 @@ export function rankCandidates(lists: PassageHit[][], question: QuestionTerms): 
       // A passage of code, table rows and field labels (an API reference) quotes badly in a chat.
       const unquotable = units.filter((unit) => unit.unquotable).length / (units.length || 1);
       const holdsAsked = question.kinds.some((kind) => holdsKind(hit.text, kind));
-      // Weights sum to 1; tuned on `eval/demo-questions.json` (`npm run eval` shows the effect).
+      // The first five weights sum to 1, tuned on `eval/demo-questions.json`; the title, the asked
+      // kind and unquotable lines adjust them, tuned on the external sets' tuning splits only.
       const rank =
         0.3 * coverage.weighted +
         0.25 * focus +
