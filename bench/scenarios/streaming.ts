@@ -32,7 +32,7 @@ interface Sample {
   start: number;
 }
 
-/** Time to the first and the last content chunk of one direct streaming call. */
+/** Time to the first and the last chunk with reply text of one direct streaming call. */
 export async function directCall(fake: FakeOpenAi): Promise<{ first: number; last: number }> {
   const start = performance.now();
   const response = await fetch(`${fake.url}/chat/completions`, {
@@ -45,7 +45,10 @@ export async function directCall(fake: FakeOpenAi): Promise<{ first: number; las
   const decoder = new TextDecoder();
   for await (const chunk of response.body ?? []) {
     const text = decoder.decode(chunk as Uint8Array, { stream: true });
-    if (text.includes('"content":"')) {
+    // Non-empty content only: the role chunk that opens the stream carries `"content":""`, and
+    // counting it made the direct TTFT one chunk pace shorter than the platform's (which counts
+    // the first reply text), so the added TTFT included a whole pace (issue 16, round 2).
+    if (/"content":"[^"]/.test(text)) {
       const now = performance.now() - start;
       if (Number.isNaN(first)) first = now;
       last = now;

@@ -22,6 +22,7 @@ import type { ChatRecord, MessageRecord, MessageStatus, Store, Tenant } from '..
 import type { TenantDirectory } from '../tenancy/tenant-directory.ts';
 import { cannedResponder, refusalFor, usageDay } from './reply-guards.ts';
 import type { HandoffReason, Responder } from './responder.ts';
+import { startEarly } from './start-early.ts';
 
 /** Messages of history a responder sees. */
 const HISTORY_WINDOW = 20;
@@ -149,20 +150,44 @@ export class ReplyRunner {
       after_seq: Math.max(0, question.seq - 1 - HISTORY_WINDOW),
       limit: HISTORY_WINDOW,
     });
-    const started = await store.appendMessage({
-      tenant_id: chat.tenant_id,
-      chat_id: chat.id,
-      role: 'assistant',
-      content: '',
-      metadata: { responder: name, in_reply_to: question.id },
-      status: 'streaming',
-    });
+    const controller = new AbortController();
+    this.#controllers.add(controller);
+    // The responder starts now (retrieval, the provider's request), while the reply's row is being
+    // committed: the commit and the model's time to first token overlap instead of adding up
+    // (issue 16). Its parts are only read, and published, once the row exists.
+    const parts = startEarly(
+      responder.respond({
+        tenant_id: chat.tenant_id,
+        tenant_name: tenant.name,
+        settings: tenant.assistant,
+        chat,
+        history: (history?.items ?? []).filter((item) => item.seq < question.seq),
+        message: question,
+        signal: controller.signal,
+      }),
+    );
+    let started: Awaited<ReturnType<Store['appendMessage']>> = undefined;
+    try {
+      started = await store.appendMessage({
+        tenant_id: chat.tenant_id,
+        chat_id: chat.id,
+        role: 'assistant',
+        content: '',
+        metadata: { responder: name, in_reply_to: question.id },
+        status: 'streaming',
+      });
+    } finally {
+      if (!started) {
+        // No row, no reply: the provider's request must not outlive it.
+        this.#controllers.delete(controller);
+        controller.abort();
+        void parts.cancel();
+      }
+    }
     if (!started) return undefined;
     const reply = started.message;
     const publish = (event: ChatEvent) => bus.publish(channel, event);
 
-    const controller = new AbortController();
-    this.#controllers.add(controller);
     const unsubscribe = await bus.subscribe(channel, (event) => {
       if (asChatEvent(event)?.kind === 'stop') controller.abort();
     });
@@ -181,15 +206,7 @@ export class ReplyRunner {
     let handoffReason: HandoffReason | undefined;
     try {
       await publish({ kind: 'response', message: reply, text });
-      for await (const part of responder.respond({
-        tenant_id: chat.tenant_id,
-        tenant_name: tenant.name,
-        settings: tenant.assistant,
-        chat,
-        history: (history?.items ?? []).filter((item) => item.seq < question.seq),
-        message: question,
-        signal: controller.signal,
-      })) {
+      for await (const part of parts) {
         if (controller.signal.aborted) break;
         if (part.type === 'text') {
           text += part.text;
