@@ -166,7 +166,7 @@ export class ReplyRunner {
         signal: controller.signal,
       }),
     );
-    let started: Awaited<ReturnType<Store['appendMessage']>> = undefined;
+    let started: Awaited<ReturnType<Store['appendMessage']>>;
     try {
       started = await store.appendMessage({
         tenant_id: chat.tenant_id,

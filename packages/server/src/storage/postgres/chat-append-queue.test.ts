@@ -44,7 +44,9 @@ describe('ChatAppendQueue', () => {
   test('a failing group is run again one by one, so only the bad append fails', async () => {
     const { queue, groups, releaseAll } = recorder((input) => input === 'bad');
     const first = queue.append('chat-1', 'a');
-    const later = ['b', 'bad', 'c'].map((input) => queue.append('chat-1', input).catch((error: Error) => error));
+    const later = ['b', 'bad', 'c'].map((input) =>
+      queue.append('chat-1', input).catch((error: Error) => error),
+    );
     await releaseAll();
     expect(await first).toBe('stored a');
     const [b, bad, c] = await Promise.all(later);

@@ -59,7 +59,7 @@ export class ChatAppendQueue<Input, Output> {
   async #run(group: Array<Pending<Input, Output>>): Promise<void> {
     try {
       const outputs = await this.#runGroup(group.map((pending) => pending.input));
-      group.forEach((pending, index) => pending.resolve(outputs[index] as Output));
+      for (const [index, pending] of group.entries()) pending.resolve(outputs[index] as Output);
       return;
     } catch (error) {
       if (group.length === 1) {
