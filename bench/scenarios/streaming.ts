@@ -12,7 +12,8 @@ import { median } from '../lib/stats.ts';
 export interface StreamingResult {
   tokens: number;
   paceMs: number;
-  runs: number;
+  /** Replies measured (after two to warm up). */
+  replies: number;
   directTtftMs: number;
   platformTtftMs: number;
   addedTtftMs: number;
@@ -60,11 +61,11 @@ export async function directCall(fake: FakeOpenAi): Promise<{ first: number; las
 export async function measureStreaming(
   server: ServerProcess,
   fake: FakeOpenAi,
-  options: { tokens: number; paceMs: number; runs: number },
+  options: { tokens: number; paceMs: number; replies: number },
 ): Promise<StreamingResult> {
   const direct: Array<{ first: number; last: number }> = [];
   const platform: Sample[] = [];
-  for (let run = 0; run < options.runs + 2; run += 1) {
+  for (let run = 0; run < options.replies + 2; run += 1) {
     const measuredDirect = await directCall(fake);
     const measuredPlatform = await platformCall(server);
     // The first two runs warm both paths up.
@@ -78,7 +79,7 @@ export async function measureStreaming(
   return {
     tokens: options.tokens,
     paceMs: options.paceMs,
-    runs: options.runs,
+    replies: options.replies,
     directTtftMs: directTtft,
     platformTtftMs: platformTtft,
     addedTtftMs: platformTtft - directTtft,

@@ -3,7 +3,8 @@
  * before the optimisations extracted by bench/run.ts), with every rate limit lifted so that the
  * benchmark measures the work, not the limiter. Logs are off (`LOG_LEVEL=silent`).
  *
- * Arguments: --root DIR --store sqlite|postgres --data DIR [--pg URL]
+ * Arguments: --root DIR --store sqlite|postgres --data DIR [--pg URL] [--schema NAME]
+ * With --schema, several instances share one PostgreSQL schema (and, through REDIS_URL, one bus).
  */
 import { randomUUID } from 'node:crypto';
 import { join, resolve } from 'node:path';
@@ -16,6 +17,7 @@ const { values } = parseArgs({
     store: { type: 'string', default: 'sqlite' },
     data: { type: 'string' },
     pg: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/test' },
+    schema: { type: 'string' },
   },
 });
 const root = resolve(values.root ?? '.');
@@ -37,7 +39,7 @@ let store: { close(): Promise<void> } | undefined;
 let schema: string | undefined;
 if (values.store === 'postgres') {
   const { PostgresStore } = await import(join(server, 'storage/postgres/postgres-store.ts'));
-  schema = `bench_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+  schema = values.schema ?? `bench_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
   store = new PostgresStore({ connectionString: values.pg, schema });
 }
 const platform = await buildApp({ config, ...(store ? { store } : {}) });
