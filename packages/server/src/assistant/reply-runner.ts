@@ -150,11 +150,20 @@ export class ReplyRunner {
       after_seq: Math.max(0, question.seq - 1 - HISTORY_WINDOW),
       limit: HISTORY_WINDOW,
     });
+    // The reply's row is queued first (its group commits when this turn of the event loop ends),
+    // then the responder starts (retrieval, the provider's request) while that commit runs: the
+    // commit and the model's time to first token overlap instead of adding up (issue 16). The
+    // responder's parts are only read, and published, once the row exists.
+    const appending = store.appendMessage({
+      tenant_id: chat.tenant_id,
+      chat_id: chat.id,
+      role: 'assistant',
+      content: '',
+      metadata: { responder: name, in_reply_to: question.id },
+      status: 'streaming',
+    });
     const controller = new AbortController();
     this.#controllers.add(controller);
-    // The responder starts now (retrieval, the provider's request), while the reply's row is being
-    // committed: the commit and the model's time to first token overlap instead of adding up
-    // (issue 16). Its parts are only read, and published, once the row exists.
     const parts = startEarly(
       responder.respond({
         tenant_id: chat.tenant_id,
@@ -166,16 +175,9 @@ export class ReplyRunner {
         signal: controller.signal,
       }),
     );
-    let started: Awaited<ReturnType<Store['appendMessage']>>;
+    let started: Awaited<typeof appending> = undefined;
     try {
-      started = await store.appendMessage({
-        tenant_id: chat.tenant_id,
-        chat_id: chat.id,
-        role: 'assistant',
-        content: '',
-        metadata: { responder: name, in_reply_to: question.id },
-        status: 'streaming',
-      });
+      started = await appending;
     } finally {
       if (!started) {
         // No row, no reply: the provider's request must not outlive it.
