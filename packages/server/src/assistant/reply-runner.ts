@@ -14,6 +14,7 @@
  * - the final message keeps its sources, usage, latency and responder name in `metadata`, and a
  *   reply that asked for a human hands the chat over once it is written.
  */
+import { setImmediate } from 'node:timers/promises';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Bus } from '../bus/bus.ts';
 import { asChatEvent, type ChatEvent, chatChannel } from '../bus/chat-events.ts';
@@ -150,18 +151,11 @@ export class ReplyRunner {
       after_seq: Math.max(0, question.seq - 1 - HISTORY_WINDOW),
       limit: HISTORY_WINDOW,
     });
-    // The reply's row is queued first (its group commits when this turn of the event loop ends),
-    // then the responder starts (retrieval, the provider's request) while that commit runs: the
-    // commit and the model's time to first token overlap instead of adding up (issue 16). The
-    // responder's parts are only read, and published, once the row exists.
-    const appending = store.appendMessage({
-      tenant_id: chat.tenant_id,
-      chat_id: chat.id,
-      role: 'assistant',
-      content: '',
-      metadata: { responder: name, in_reply_to: question.id },
-      status: 'streaming',
-    });
+    // The responder starts first (retrieval, the prompt, the provider's request), and the reply's
+    // row is queued one turn of the event loop later: the request is then on its way before the
+    // row's commit (whose fsync blocks this thread with SQLite) runs, and the commit overlaps with
+    // the model's time to first token instead of adding to it (issue 16). The responder's parts are
+    // only read, and published, once the row exists.
     const controller = new AbortController();
     this.#controllers.add(controller);
     const parts = startEarly(
@@ -175,9 +169,17 @@ export class ReplyRunner {
         signal: controller.signal,
       }),
     );
-    let started: Awaited<typeof appending> = undefined;
+    await setImmediate();
+    let started: Awaited<ReturnType<Store['appendMessage']>>;
     try {
-      started = await appending;
+      started = await store.appendMessage({
+        tenant_id: chat.tenant_id,
+        chat_id: chat.id,
+        role: 'assistant',
+        content: '',
+        metadata: { responder: name, in_reply_to: question.id },
+        status: 'streaming',
+      });
     } finally {
       if (!started) {
         // No row, no reply: the provider's request must not outlive it.
