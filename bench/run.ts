@@ -4,11 +4,12 @@
  * each measurement bounded in time. Writes bench/results/<date>-<commit>.{json,md} and latest.md.
  *
  * Options: --before COMMIT  also run the platform as of COMMIT (before/after in the same run)
- *          --only rest,round-trip,fan-out,idle,streaming   --seconds N (default 4)
- *          --idle N (default 10000)   --tokens N (50)   --pace MS (10)   --runs N (15)
+ *          --only rest,round-trip,fan-out,fan-out-chats,fan-out-cluster,idle,streaming
+ *          --seconds N (default 4)   --runs N (default 1): each measurement N times, contenders
+ *          taking turns, and the median of the N reported
+ *          --idle N (default 10000)   --tokens N (50)   --pace MS (10)   --replies N (15)
  *          --spike  also run REST with the storage spike's message half (decision 013)
- *          --repeats N (default 1)  REST measurements per contender, interleaved; rows show medians
- * The widget scenario is not here: the loader and widget do not exist yet.
+ * The widget scenario is not here: `e2e/widget-weight.test.ts` measures it.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -21,7 +22,7 @@ import { hasTaskset, LOAD_CORE, type ServerProcess, startServer } from './lib/se
 import { median, round } from './lib/stats.ts';
 import { measureFanOut } from './scenarios/fan-out.ts';
 import { measureIdle } from './scenarios/idle.ts';
-import { measureRest, type RestResult } from './scenarios/rest.ts';
+import { measureRest } from './scenarios/rest.ts';
 import { measureRoundTrip } from './scenarios/round-trip.ts';
 import { measureStreaming } from './scenarios/streaming.ts';
 
@@ -40,18 +41,19 @@ if (hasTaskset() && !process.env.BENCH_PINNED) {
 const { values } = parseArgs({
   options: {
     before: { type: 'string' },
-    only: { type: 'string', default: 'rest,round-trip,fan-out,idle,streaming' },
+    only: { type: 'string', default: 'rest,round-trip,fan-out,fan-out-chats,fan-out-cluster,idle,streaming' },
     seconds: { type: 'string', default: '4' },
     idle: { type: 'string', default: '10000' },
     tokens: { type: 'string', default: '50' },
     pace: { type: 'string', default: '10' },
-    runs: { type: 'string', default: '15' },
+    runs: { type: 'string', default: '1' },
+    replies: { type: 'string', default: '15' },
     spike: { type: 'boolean', default: false },
-    repeats: { type: 'string', default: '1' },
   },
 });
 const only = new Set(values.only.split(','));
 const seconds = Number(values.seconds);
+const runs = Math.max(1, Number(values.runs));
 const dataRoot = join(here, '.data');
 rmSync(dataRoot, { recursive: true, force: true });
 mkdirSync(dataRoot, { recursive: true });
@@ -103,155 +105,180 @@ const platformArgs = (tree: { root: string }, store: string, name: string) => [
   join(dataRoot, name),
 ];
 
-/** Medians of repeated REST measurements, with every run's requests per second kept. */
-function restMedians(results: RestResult[]): Record<string, number | string> {
-  const of = (key: keyof RestResult) => median(results.map((result) => result[key]));
-  return {
-    requestsPerSecond: of('requestsPerSecond'),
-    requestsPerCpuSecond: of('requestsPerCpuSecond'),
-    errors: results.reduce((sum, result) => sum + result.errors, 0),
-    p50Ms: of('p50Ms'),
-    p99Ms: of('p99Ms'),
-    runs: results.map((result) => Math.round(result.requestsPerSecond)).join(' / '),
-  };
+/** A contender of a scenario: its row's labels, and one measurement (a fresh server each time). */
+interface Contender {
+  row: Row;
+  measure: () => Promise<object>;
 }
 
+/**
+ * Measures every contender `runs` times, taking turns (so a burst of load on the shared machine
+ * hits all of them alike), and records the median of each figure.
+ */
+async function compare(contenders: Contender[]): Promise<void> {
+  const samples = contenders.map(() => [] as Array<Record<string, unknown>>);
+  for (let run = 0; run < runs; run += 1) {
+    for (const [index, contender] of contenders.entries()) {
+      const sample = (await contender.measure()) as Record<string, unknown>;
+      samples[index]?.push(sample);
+      if (runs > 1)
+        console.log(`  run ${run + 1}/${runs}: ${contender.row.contender} ${JSON.stringify(sample)}`);
+    }
+  }
+  for (const [index, contender] of contenders.entries()) {
+    const taken = samples[index] ?? [];
+    const figures = Object.fromEntries(
+      Object.keys(taken[0] ?? {}).map((key) => {
+        const values = taken.map((sample) => sample[key]);
+        return [
+          key,
+          values.every((value) => typeof value === 'number') ? median(values as number[]) : values[0],
+        ];
+      }),
+    ) as Record<string, string | number>;
+    record({ ...contender.row, ...figures, ...(runs > 1 ? { runs } : {}) });
+  }
+}
+
+const platforms =
+  (scenario: string, store: string, name: string, extra: Partial<Row> = {}, env = {}) =>
+  (measure: (server: ServerProcess) => Promise<object>): Contender[] =>
+    trees.map((tree, index) => ({
+      row: { scenario, contender: tree.label, store, ...extra },
+      measure: () => withServer('platform.ts', platformArgs(tree, store, `${name}-${index}`), env, measure),
+    }));
+
 if (only.has('rest')) {
-  const repeats = Number(values.repeats);
-  // The platform trees with the production twins, and with --spike this checkout again with the
-  // message half of decision 013's spike: same run, same machine, interleaved repeats.
-  const platforms = trees.map((tree, index) => ({
-    label: tree.label,
-    tree,
-    messages: 'twins',
-    name: String(index),
-  }));
-  const spikes = [
-    { label: 'platform, Kysely messages (spike)', tree: { root }, messages: 'kysely', name: 'kysely' },
-    // PostgreSQL only: Kysely's stock pg driver, which does not name (prepare) statements.
-    {
-      label: 'platform, Kysely messages, unnamed statements',
-      tree: { root },
-      messages: 'kysely-unnamed',
-      name: 'kysely-unnamed',
-    },
-  ];
   for (const store of ['sqlite', 'postgres'] as const) {
-    const contenders = [
-      ...platforms,
-      ...(values.spike ? spikes.filter((spike) => store === 'postgres' || spike.messages === 'kysely') : []),
-    ];
-    const measured = new Map<string, RestResult[]>();
-    const keep = (label: string, result: RestResult) =>
-      measured.set(label, [...(measured.get(label) ?? []), result]);
-    const bareLabel = `bare Fastify + ${store === 'sqlite' ? 'node:sqlite' : 'pg'}`;
-    for (let repeat = 0; repeat < repeats; repeat++) {
-      keep(
-        bareLabel,
-        await withServer(
-          'bare-http.ts',
-          ['--store', store, '--data', join(dataRoot, `bare-${store}-${repeat}`)],
-          {},
-          (server) => measureRest(server, 'bare', seconds),
-        ),
-      );
-      for (const contender of contenders) {
-        keep(
-          contender.label,
-          await withServer(
+    // With --spike, this checkout again with the message half of decision 013's spike (Kysely):
+    // further contenders of the same run, taking turns with the others.
+    const spikes = values.spike
+      ? [
+          { label: 'platform, Kysely messages (spike)', messages: 'kysely' },
+          // PostgreSQL only: Kysely's stock pg driver, which does not name (prepare) statements.
+          { label: 'platform, Kysely messages, unnamed statements', messages: 'kysely-unnamed' },
+        ].filter((spike) => store === 'postgres' || spike.messages === 'kysely')
+      : [];
+    await compare([
+      {
+        row: {
+          scenario: 'rest',
+          store,
+          contender: `bare Fastify + ${store === 'sqlite' ? 'node:sqlite' : 'pg'}`,
+        },
+        measure: () =>
+          withServer(
+            'bare-http.ts',
+            ['--store', store, '--data', join(dataRoot, `bare-${store}`)],
+            {},
+            (server) => measureRest(server, 'bare', seconds),
+          ),
+      },
+      ...platforms('rest', store, `rest-${store}`)((server) => measureRest(server, 'platform', seconds)),
+      ...spikes.map((spike) => ({
+        row: { scenario: 'rest', store, contender: spike.label },
+        measure: () =>
+          withServer(
             'platform.ts',
             [
-              ...platformArgs(contender.tree, store, `rest-${store}-${contender.name}-${repeat}`),
+              ...platformArgs({ root }, store, `rest-${store}-${spike.messages}`),
               '--messages',
-              contender.messages,
+              spike.messages,
             ],
             {},
             (server) => measureRest(server, 'platform', seconds),
           ),
-        );
-      }
-    }
-    for (const [contender, results] of measured) {
-      record({ scenario: 'rest', store, contender, ...restMedians(results) });
-    }
+      })),
+    ]);
   }
 }
 
 if (only.has('round-trip')) {
-  record({
-    scenario: 'round-trip',
-    contender: 'bare ws echo',
-    ...(await withServer('bare-ws.ts', ['--mode', 'echo'], {}, (server) =>
-      measureRoundTrip(server, 'bare', seconds),
-    )),
-  });
-  record({
-    scenario: 'round-trip',
-    contender: 'bare ws echo + node:sqlite commit',
-    ...(await withServer(
-      'bare-ws.ts',
-      ['--mode', 'durable', '--data', join(dataRoot, 'durable')],
-      {},
-      (server) => measureRoundTrip(server, 'bare', seconds),
-    )),
-  });
-  for (const [index, tree] of trees.entries()) {
-    const result = await withServer(
-      'platform.ts',
-      platformArgs(tree, 'sqlite', `rt-${index}`),
-      {},
-      (server) => measureRoundTrip(server, 'platform', seconds),
-    );
-    record({ scenario: 'round-trip', contender: tree.label, store: 'sqlite', ...result });
-  }
+  await compare([
+    {
+      row: { scenario: 'round-trip', contender: 'bare ws echo' },
+      measure: () =>
+        withServer('bare-ws.ts', ['--mode', 'echo'], {}, (server) =>
+          measureRoundTrip(server, 'bare', seconds),
+        ),
+    },
+    {
+      row: { scenario: 'round-trip', contender: 'bare ws echo + node:sqlite commit' },
+      measure: () =>
+        withServer('bare-ws.ts', ['--mode', 'durable', '--data', join(dataRoot, 'durable')], {}, (server) =>
+          measureRoundTrip(server, 'bare', seconds),
+        ),
+    },
+    ...platforms('round-trip', 'sqlite', 'rt')((server) => measureRoundTrip(server, 'platform', seconds)),
+  ]);
 }
 
+/** Fan-out contenders: bare `ws` rooms, Socket.IO rooms, and the platform on SQLite. */
+const fanOut = (scenario: string, receivers: number, chats: number): Contender[] => [
+  {
+    row: { scenario, contender: 'bare ws broadcast' },
+    measure: () =>
+      withServer('bare-ws.ts', ['--mode', 'broadcast'], {}, (server) =>
+        measureFanOut([server], 'bare-ws', receivers, seconds, chats),
+      ),
+  },
+  {
+    row: { scenario, contender: 'Socket.IO room' },
+    measure: () =>
+      withServer('socketio-room.ts', [], {}, (server) =>
+        measureFanOut([server], 'socket.io', receivers, seconds, chats),
+      ),
+  },
+  ...platforms(
+    scenario,
+    'sqlite',
+    `${scenario}-${receivers}`,
+  )((server) => measureFanOut([server], 'platform', receivers, seconds, chats)),
+];
+
 if (only.has('fan-out')) {
-  for (const receivers of [200, 1000]) {
-    record({
-      scenario: 'fan-out',
-      contender: 'bare ws broadcast',
-      ...(await withServer('bare-ws.ts', ['--mode', 'broadcast'], {}, (server) =>
-        measureFanOut(server, 'bare-ws', receivers, seconds),
-      )),
-    });
-    record({
-      scenario: 'fan-out',
-      contender: 'Socket.IO room',
-      ...(await withServer('socketio-room.ts', [], {}, (server) =>
-        measureFanOut(server, 'socket.io', receivers, seconds),
-      )),
-    });
-    for (const [index, tree] of trees.entries()) {
-      const result = await withServer(
-        'platform.ts',
-        platformArgs(tree, 'sqlite', `fan-${receivers}-${index}`),
-        {},
-        (server) => measureFanOut(server, 'platform', receivers, seconds),
-      );
-      record({ scenario: 'fan-out', contender: tree.label, store: 'sqlite', ...result });
-    }
-  }
+  for (const receivers of [200, 1000]) await compare(fanOut('fan-out', receivers, 1));
+}
+
+if (only.has('fan-out-chats')) {
+  // Many chats: 1000 sockets in 50 chats of 20.
+  await compare(fanOut('fan-out-chats', 1000, 50));
+}
+
+if (only.has('fan-out-cluster')) {
+  // Two platform instances on one PostgreSQL schema and one Redis bus; sockets and senders spread
+  // over both, so most deliveries cross from one instance to the other through Redis.
+  const redisUrl = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+  await compare(
+    trees.map((tree, index) => ({
+      row: { scenario: 'fan-out-cluster', contender: `${tree.label} ×2`, store: 'postgres + redis' },
+      measure: async () => {
+        const schema = `bench_cluster_${process.pid}_${index}_${Date.now()}`;
+        const args = (instance: number) => [
+          ...platformArgs(tree, 'postgres', `cluster-${index}-${instance}`),
+          '--schema',
+          schema,
+        ];
+        return withServer('platform.ts', args(0), { REDIS_URL: redisUrl }, (first) =>
+          withServer('platform.ts', args(1), { REDIS_URL: redisUrl }, (second) =>
+            measureFanOut([first, second], 'platform', 200, seconds, 1),
+          ),
+        );
+      },
+    })),
+  );
 }
 
 if (only.has('idle')) {
   const count = Number(values.idle);
-  record({
-    scenario: 'idle',
-    contender: 'bare ws',
-    ...(await withServer('bare-ws.ts', ['--mode', 'idle'], {}, (server) =>
-      measureIdle(server, 'bare-ws', count),
-    )),
-  });
-  for (const [index, tree] of trees.entries()) {
-    const result = await withServer(
-      'platform.ts',
-      platformArgs(tree, 'sqlite', `idle-${index}`),
-      {},
-      (server) => measureIdle(server, 'platform', count),
-    );
-    record({ scenario: 'idle', contender: tree.label, ...result });
-  }
+  await compare([
+    {
+      row: { scenario: 'idle', contender: 'bare ws' },
+      measure: () =>
+        withServer('bare-ws.ts', ['--mode', 'idle'], {}, (server) => measureIdle(server, 'bare-ws', count)),
+    },
+    ...platforms('idle', 'sqlite', 'idle')((server) => measureIdle(server, 'platform', count)),
+  ]);
 }
 
 if (only.has('streaming')) {
@@ -268,15 +295,15 @@ if (only.has('streaming')) {
     LLM_MAX_RETRIES: '0',
     OUTBOUND_ALLOW: '127.0.0.1',
   };
-  for (const [index, tree] of trees.entries()) {
-    const result = await withServer(
-      'platform.ts',
-      platformArgs(tree, 'sqlite', `stream-${index}`),
+  await compare(
+    platforms(
+      'streaming',
+      'sqlite',
+      'stream',
+      {},
       env,
-      (server) => measureStreaming(server, fake, { tokens, paceMs, runs: Number(values.runs) }),
-    );
-    record({ scenario: 'streaming', contender: tree.label, ...result });
-  }
+    )((server) => measureStreaming(server, fake, { tokens, paceMs, replies: Number(values.replies) })),
+  );
   await fake.close();
 }
 

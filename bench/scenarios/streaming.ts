@@ -12,7 +12,8 @@ import { median } from '../lib/stats.ts';
 export interface StreamingResult {
   tokens: number;
   paceMs: number;
-  runs: number;
+  /** Replies measured (after two to warm up). */
+  replies: number;
   directTtftMs: number;
   platformTtftMs: number;
   addedTtftMs: number;
@@ -32,7 +33,7 @@ interface Sample {
   start: number;
 }
 
-/** Time to the first and the last content chunk of one direct streaming call. */
+/** Time to the first and the last chunk with reply text of one direct streaming call. */
 export async function directCall(fake: FakeOpenAi): Promise<{ first: number; last: number }> {
   const start = performance.now();
   const response = await fetch(`${fake.url}/chat/completions`, {
@@ -45,7 +46,10 @@ export async function directCall(fake: FakeOpenAi): Promise<{ first: number; las
   const decoder = new TextDecoder();
   for await (const chunk of response.body ?? []) {
     const text = decoder.decode(chunk as Uint8Array, { stream: true });
-    if (text.includes('"content":"')) {
+    // Non-empty content only: the role chunk that opens the stream carries `"content":""`, and
+    // counting it made the direct TTFT one chunk pace shorter than the platform's (which counts
+    // the first reply text), so the added TTFT included a whole pace (issue 16, round 2).
+    if (/"content":"[^"]/.test(text)) {
       const now = performance.now() - start;
       if (Number.isNaN(first)) first = now;
       last = now;
@@ -57,11 +61,11 @@ export async function directCall(fake: FakeOpenAi): Promise<{ first: number; las
 export async function measureStreaming(
   server: ServerProcess,
   fake: FakeOpenAi,
-  options: { tokens: number; paceMs: number; runs: number },
+  options: { tokens: number; paceMs: number; replies: number },
 ): Promise<StreamingResult> {
   const direct: Array<{ first: number; last: number }> = [];
   const platform: Sample[] = [];
-  for (let run = 0; run < options.runs + 2; run += 1) {
+  for (let run = 0; run < options.replies + 2; run += 1) {
     const measuredDirect = await directCall(fake);
     const measuredPlatform = await platformCall(server);
     // The first two runs warm both paths up.
@@ -75,7 +79,7 @@ export async function measureStreaming(
   return {
     tokens: options.tokens,
     paceMs: options.paceMs,
-    runs: options.runs,
+    replies: options.replies,
     directTtftMs: directTtft,
     platformTtftMs: platformTtft,
     addedTtftMs: platformTtft - directTtft,

@@ -3,7 +3,8 @@
  * - `echo`: answers each frame at once;
  * - `durable`: commits each frame to `node:sqlite` (WAL, synchronous=FULL) before answering, the
  *   fair baseline for a durable chat;
- * - `broadcast`: sends each frame it gets to every connected socket (serialised once);
+ * - `broadcast`: sends each frame it gets to every socket of the sender's room (`?room=`, one room
+ *   when absent), serialised once;
  * - `idle`: accepts connections and does nothing.
  *
  * Arguments: --mode echo|durable|broadcast|idle --data DIR
@@ -13,7 +14,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { parseArgs } from 'node:util';
-import { WebSocketServer } from 'ws';
+import { type WebSocket, WebSocketServer } from 'ws';
 import { reportReady } from '../lib/report-server.ts';
 
 const { values } = parseArgs({
@@ -30,11 +31,19 @@ if (values.mode === 'durable') {
   insert = (text) => void statement.run(randomUUID(), text, new Date().toISOString());
 }
 
-server.on('connection', (socket) => {
+/** Sockets by room, for `broadcast`. */
+const rooms = new Map<string, Set<WebSocket>>();
+
+server.on('connection', (socket, request) => {
   if (values.mode === 'idle') return;
+  const roomName = new URL(request.url ?? '/', 'http://localhost').searchParams.get('room') ?? '';
+  const room = rooms.get(roomName) ?? new Set<WebSocket>();
+  rooms.set(roomName, room);
+  room.add(socket);
+  socket.on('close', () => room.delete(socket));
   socket.on('message', (data, isBinary) => {
     if (values.mode === 'broadcast') {
-      for (const client of server.clients) client.send(data, { binary: isBinary });
+      for (const client of room) client.send(data, { binary: isBinary });
       return;
     }
     insert?.(data.toString());

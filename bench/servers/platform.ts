@@ -3,9 +3,10 @@
  * before the optimisations extracted by bench/run.ts), with every rate limit lifted so that the
  * benchmark measures the work, not the limiter. Logs are off (`LOG_LEVEL=silent`).
  *
- * Arguments: --root DIR --store sqlite|postgres --data DIR [--pg URL]
+ * Arguments: --root DIR --store sqlite|postgres --data DIR [--pg URL] [--schema NAME]
  *            [--messages twins|kysely|kysely-unnamed]
  *
+ * With --schema, several instances share one PostgreSQL schema (and, through REDIS_URL, one bus).
  * `--messages kysely` swaps the store's message half for the storage spike of decision 013
  * (`storage/kysely/`), through the stores' `messages` option; `kysely-unnamed` is the same on
  * PostgreSQL with Kysely's stock pg driver (unnamed statements). The default is the production twins.
@@ -22,6 +23,7 @@ const { values } = parseArgs({
     data: { type: 'string' },
     pg: { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/test' },
     messages: { type: 'string', default: 'twins' },
+    schema: { type: 'string' },
   },
 });
 const root = resolve(values.root ?? '.');
@@ -46,7 +48,7 @@ const spike = values.messages.startsWith('kysely')
   : undefined;
 if (values.store === 'postgres') {
   const { PostgresStore } = await import(join(server, 'storage/postgres/postgres-store.ts'));
-  schema = `bench_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+  schema = values.schema ?? `bench_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
   const nameStatements = values.messages !== 'kysely-unnamed';
   const messages = spike && ((pool: unknown) => spike.postgresKyselyMessages(pool, { nameStatements }));
   store = new PostgresStore({ connectionString: values.pg, schema, messages });

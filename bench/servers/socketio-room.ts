@@ -1,4 +1,4 @@
-/** The Socket.IO baseline: every client joins one room; a `msg` from anyone goes to the room. */
+/** The Socket.IO baseline: each client joins its room (`?room=`, one room when absent); a `msg` goes to the sender's room. */
 import { createServer } from 'node:http';
 import { Server } from 'socket.io';
 import { reportReady } from '../lib/report-server.ts';
@@ -6,9 +6,10 @@ import { reportReady } from '../lib/report-server.ts';
 const http = createServer();
 const io = new Server(http, { transports: ['websocket'], perMessageDeflate: false, serveClient: false });
 io.on('connection', (socket) => {
-  void socket.join('chat');
+  const room = `chat:${String(socket.handshake.query.room ?? '')}`;
+  void socket.join(room);
   socket.on('msg', (payload) => {
-    io.to('chat').emit('msg', payload);
+    io.to(room).emit('msg', payload);
   });
 });
 http.listen(0, '127.0.0.1', () => {

@@ -158,8 +158,9 @@ export async function buildApp(options: AppOptions): Promise<Platform> {
   app.addHook('preValidation', guardInput);
   app.decorateRequest('tenant', null);
   app.decorateRequest('principal', null as never);
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', (request, _reply, done) => {
     request.principal = { kind: 'anonymous' };
+    done();
   });
 
   const redis = config.redisUrl ? await connectRedis(config.redisUrl, app) : undefined;

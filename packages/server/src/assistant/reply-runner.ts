@@ -14,6 +14,7 @@
  * - the final message keeps its sources, usage, latency and responder name in `metadata`, and a
  *   reply that asked for a human hands the chat over once it is written.
  */
+import { setImmediate } from 'node:timers/promises';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Bus } from '../bus/bus.ts';
 import { asChatEvent, type ChatEvent, chatChannel } from '../bus/chat-events.ts';
@@ -22,6 +23,7 @@ import type { ChatRecord, MessageRecord, MessageStatus, Store, Tenant } from '..
 import type { TenantDirectory } from '../tenancy/tenant-directory.ts';
 import { cannedResponder, refusalFor, usageDay } from './reply-guards.ts';
 import type { HandoffReason, Responder } from './responder.ts';
+import { startEarly } from './start-early.ts';
 
 /** Messages of history a responder sees. */
 const HISTORY_WINDOW = 20;
@@ -163,20 +165,47 @@ export class ReplyRunner {
   ): Promise<MessageRecord | undefined> {
     const { store, bus, log } = this.#options;
     const channel = chatChannel(chat.tenant_id, chat.id);
-    const started = await store.appendMessage({
-      tenant_id: chat.tenant_id,
-      chat_id: chat.id,
-      role: 'assistant',
-      content: '',
-      metadata: { responder: name, in_reply_to: question.id },
-      status: 'streaming',
-    });
+    // The responder starts first (retrieval, the prompt, the provider's request), and the reply's
+    // row is queued one turn of the event loop later: the request is then on its way before the
+    // row's commit (whose fsync blocks this thread with SQLite) runs, and the commit overlaps with
+    // the model's time to first token instead of adding to it (issue 16). The responder's parts are
+    // only read, and published, once the row exists.
+    const controller = new AbortController();
+    this.#controllers.add(controller);
+    const parts = startEarly(
+      responder.respond({
+        tenant_id: chat.tenant_id,
+        tenant_name: tenant.name,
+        settings: tenant.assistant,
+        chat,
+        history,
+        message: question,
+        signal: controller.signal,
+      }),
+    );
+    await setImmediate();
+    let started: Awaited<ReturnType<Store['appendMessage']>>;
+    try {
+      started = await store.appendMessage({
+        tenant_id: chat.tenant_id,
+        chat_id: chat.id,
+        role: 'assistant',
+        content: '',
+        metadata: { responder: name, in_reply_to: question.id },
+        status: 'streaming',
+      });
+    } finally {
+      if (!started) {
+        // No row, no reply: the provider's request must not outlive it.
+        this.#controllers.delete(controller);
+        controller.abort();
+        void parts.cancel();
+      }
+    }
     if (!started) return undefined;
     const reply = started.message;
     const publish = (event: ChatEvent) => bus.publish(channel, event);
 
-    const controller = new AbortController();
-    this.#controllers.add(controller);
     const unsubscribe = await bus.subscribe(channel, (event) => {
       if (asChatEvent(event)?.kind === 'stop') controller.abort();
     });
@@ -195,15 +224,7 @@ export class ReplyRunner {
     let handoffReason: HandoffReason | undefined;
     try {
       await publish({ kind: 'response', message: reply, text });
-      for await (const part of responder.respond({
-        tenant_id: chat.tenant_id,
-        tenant_name: tenant.name,
-        settings: tenant.assistant,
-        chat,
-        history,
-        message: question,
-        signal: controller.signal,
-      })) {
+      for await (const part of parts) {
         if (controller.signal.aborted) {
           // Stopped: no more text, but a responder that spent tokens says so in a `stopped`
           // finish, and they count against the budget like any others.

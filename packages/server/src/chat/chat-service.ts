@@ -37,10 +37,18 @@ export interface VisitorMessageInput {
   client_message_id?: string | undefined;
 }
 
+/** Most chats whose owner {@link ChatService.assertVisitorChat} remembers; then it starts afresh. */
+const MAX_REMEMBERED_OWNERS = 10_000;
+
 export class ChatService {
   readonly #store: Store;
   readonly #listeners = new Set<MessageListener>();
   readonly #chatListeners = new Set<ChatListener>();
+  /**
+   * Chat id → its tenant and visitor. Both are fixed when the chat is created and chats are never
+   * deleted, so an entry can never go stale; it saves a read per posted message (issue 16).
+   */
+  readonly #owners = new Map<string, { tenant_id: string; visitor_id: string }>();
 
   constructor(store: Store) {
     this.#store = store;
@@ -84,6 +92,24 @@ export class ChatService {
     const chat = await this.#store.getChat(tenantId, chatId);
     if (!chat || (visitorId !== undefined && chat.visitor_id !== visitorId)) throw chatNotFound();
     return chat;
+  }
+
+  /**
+   * Throws `chat_not_found` unless the chat exists in the tenant (and, with `visitorId`, was started
+   * by that visitor): {@link getChat}'s check without reading the chat again once it was seen.
+   */
+  async assertVisitorChat(tenantId: string, chatId: string, visitorId?: string): Promise<void> {
+    let owner = this.#owners.get(chatId);
+    if (!owner) {
+      const chat = await this.#store.getChat(tenantId, chatId);
+      if (!chat) throw chatNotFound();
+      owner = { tenant_id: chat.tenant_id, visitor_id: chat.visitor_id };
+      if (this.#owners.size >= MAX_REMEMBERED_OWNERS) this.#owners.clear();
+      this.#owners.set(chatId, owner);
+    }
+    if (owner.tenant_id !== tenantId || (visitorId !== undefined && owner.visitor_id !== visitorId)) {
+      throw chatNotFound();
+    }
   }
 
   /** The tenant's chats, newest first. */

@@ -73,15 +73,23 @@ export interface SocketCounters {
   ): Promise<number | undefined>;
 }
 
+const normalizedIps = new WeakMap<object, string>();
+
 /**
  * The client's address (IPv6 by its /64). A client that resets its connection right after sending
  * leaves a request whose socket no longer knows its peer (`request.ip` undefined): such requests
  * share one counter rather than escape counting or fail with a 500.
  */
 export const ipOf = (request: Pick<FastifyRequest, 'ip'>): string => {
+  // Up to three counters key a request by its address: normalise it once (issue 16).
+  const known = normalizedIps.get(request);
+  if (known !== undefined) return known;
   const ip = request.ip as string | undefined;
-  return ip ? normalizeIP(ip, 64) : 'unknown-address';
+  const normalized = ip ? normalizeIP(ip, 64) : 'unknown-address';
+  normalizedIps.set(request, normalized);
+  return normalized;
 };
+
 const tenantIdOf = (request: FastifyRequest) => request.tenant?.id ?? '';
 const visitorOf = (request: FastifyRequest) =>
   request.principal.kind === 'visitor'

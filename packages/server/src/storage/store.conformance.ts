@@ -289,6 +289,35 @@ export function describeStoreConformance(
       expect(results.filter((result) => result?.created)).toHaveLength(1);
       expect(new Set(results.map((result) => result?.message.id)).size).toBe(1);
       expect((await store.listMessages(chat.tenant_id, chat.id, { after_seq: 0, limit: 10 }))?.total).toBe(1);
+      // The resends that lost burnt no seq: the next message is the second.
+      const next = await store.appendMessage({
+        tenant_id: chat.tenant_id,
+        chat_id: chat.id,
+        role: 'user',
+        content: 'next',
+        metadata: {},
+      });
+      expect(next?.message.seq).toBe(2);
+      expect((await store.getChat(chat.tenant_id, chat.id))?.last_seq).toBe(2);
+    });
+
+    test('resends racing new messages leave the seqs gap-free', async () => {
+      const chat = await newChat();
+      const append = (index: number) =>
+        store.appendMessage({
+          tenant_id: chat.tenant_id,
+          chat_id: chat.id,
+          role: 'user',
+          content: `m${index}`,
+          metadata: {},
+          // Every other append resends one of three ids.
+          client_message_id: index % 2 === 0 ? `cm-${index % 3}` : null,
+        });
+      const results = await Promise.all(Array.from({ length: 30 }, (_, index) => append(index)));
+      const stored = results.filter((result) => result?.created).map((result) => result?.message.seq ?? -1);
+      expect(stored).toHaveLength(15 + 3);
+      expect(stored.sort((a, b) => a - b)).toEqual(Array.from({ length: 18 }, (_, index) => index + 1));
+      expect((await store.getChat(chat.tenant_id, chat.id))?.last_seq).toBe(18);
     });
 
     test('pages through messages by seq', async () => {

@@ -94,15 +94,25 @@ export async function chatRoutes(app: FastifyInstance, options: ChatRouteOptions
   async function visitorChat(request: FastifyRequest, chatId: string): Promise<ChatRecord> {
     const visitorId = visitorIdOf(request);
     const chat = await chats.getChat(tenantOf(request).id, chatId, visitorId);
-    if (visitorId === undefined && !reportedChats.has(chat.id)) {
-      if (reportedChats.size >= MAX_REMEMBERED_CHATS) reportedChats.clear();
-      reportedChats.add(chat.id);
-      request.log.warn(
-        { chat_id: chat.id },
-        'visitor call without a visitor token, allowed because MIPTECH_ENV=development; production refuses it',
-      );
-    }
+    if (visitorId === undefined) reportTokenless(request, chat.id);
     return chat;
+  }
+
+  /** {@link visitorChat}'s check, for a call that needs only to know that the chat is the visitor's. */
+  async function assertVisitorChat(request: FastifyRequest, chatId: string): Promise<void> {
+    const visitorId = visitorIdOf(request);
+    await chats.assertVisitorChat(tenantOf(request).id, chatId, visitorId);
+    if (visitorId === undefined) reportTokenless(request, chatId);
+  }
+
+  function reportTokenless(request: FastifyRequest, chatId: string): void {
+    if (reportedChats.has(chatId)) return;
+    if (reportedChats.size >= MAX_REMEMBERED_CHATS) reportedChats.clear();
+    reportedChats.add(chatId);
+    request.log.warn(
+      { chat_id: chatId },
+      'visitor call without a visitor token, allowed because MIPTECH_ENV=development; production refuses it',
+    );
   }
 
   api.post(
@@ -173,7 +183,7 @@ export async function chatRoutes(app: FastifyInstance, options: ChatRouteOptions
     async (request, reply) => {
       const tenant = tenantOf(request);
       assertSameTenant(tenant.id, request.body.metadata?.tenant_id);
-      await visitorChat(request, request.params.chat_id);
+      await assertVisitorChat(request, request.params.chat_id);
       const { message, created } = await chats.postVisitorMessage(
         tenant.id,
         request.params.chat_id,
