@@ -1,7 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ask, evalResponder } from '../../../../eval/ask.ts';
-import { prepareDocument } from '../knowledge/prepare-document.ts';
-import { SqliteStore } from '../storage/sqlite/sqlite-store.ts';
+import { describe, expect, it } from 'vitest';
+import { helpCenter } from '../testing/help-center.ts';
 
 const LONG_ITEM = `- ${'A very long condition that goes on and on about the importer. '.repeat(12)}`;
 
@@ -18,21 +16,7 @@ const PAGES: Record<string, string> = {
 };
 
 describe('how the built-in responder composes an answer', () => {
-  const store = new SqliteStore({ path: ':memory:' });
-  const tenant = { id: 'compose', name: 'Acme' };
-  const responder = evalResponder(store.knowledge);
-  const reply = (question: string) => ask(responder, tenant, question);
-
-  beforeAll(async () => {
-    await store.migrate();
-    await store.createTenant({ id: tenant.id, name: tenant.name, allowed_origins: [] });
-    for (const [source, body] of Object.entries(PAGES)) {
-      await store.knowledge.upsertDocument(
-        prepareDocument({ tenant_id: tenant.id, source, body, format: 'markdown' }),
-      );
-    }
-  });
-  afterAll(() => store.close());
+  const reply = helpCenter('compose', PAGES);
 
   it('answers "how can I contact you?" with the addresses, not the sentence that there are some', async () => {
     const answer = await reply('How can I contact you?');

@@ -1,7 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ask, evalResponder } from '../../../../eval/ask.ts';
-import { prepareDocument } from '../knowledge/prepare-document.ts';
-import { SqliteStore } from '../storage/sqlite/sqlite-store.ts';
+import { describe, expect, it } from 'vitest';
+import { helpCenter } from '../testing/help-center.ts';
 
 /** A small help center written for this test: billing, account, projects. */
 const PAGES: Record<string, string> = {
@@ -12,21 +10,7 @@ const PAGES: Record<string, string> = {
 };
 
 describe('the three answer tiers of the built-in responder', () => {
-  const store = new SqliteStore({ path: ':memory:' });
-  const tenant = { id: 'tiers', name: 'Acme' };
-  const responder = evalResponder(store.knowledge);
-  const reply = (question: string) => ask(responder, tenant, question);
-
-  beforeAll(async () => {
-    await store.migrate();
-    await store.createTenant({ id: tenant.id, name: tenant.name, allowed_origins: [] });
-    for (const [source, body] of Object.entries(PAGES)) {
-      await store.knowledge.upsertDocument(
-        prepareDocument({ tenant_id: tenant.id, source, body, format: 'markdown' }),
-      );
-    }
-  });
-  afterAll(() => store.close());
+  const reply = helpCenter('tiers', PAGES);
 
   it('answers confidently, keeping a step list as a list', async () => {
     const answer = await reply('how do i reset my password?');
