@@ -12,7 +12,7 @@
  * Arguments: --url URL --from ADDRESS --count N [--batch N] [--expect TEXT]
  * With `--expect`, a socket counts as open once a frame containing TEXT arrives (the platform's
  * `connection_established`); without it, on the WebSocket `open` event (bare `ws`).
- * IPC out: { type: 'progress', opened } per batch, then { type: 'done', opened, stoppedBy? }.
+ * IPC out: { type: 'progress', opened } per batch, then { type: 'done', opened, rss, stoppedBy? }.
  * IPC in: { type: 'close' } terminates every socket and exits.
  */
 import { parseArgs } from 'node:util';
@@ -82,7 +82,12 @@ while (sockets.length < count && !stoppedBy) {
   }
   process.send?.({ type: 'progress', opened: sockets.length });
 }
-process.send?.({ type: 'done', opened: sockets.length, ...(stoppedBy ? { stoppedBy } : {}) });
+process.send?.({
+  type: 'done',
+  opened: sockets.length,
+  rss: process.memoryUsage().rss,
+  ...(stoppedBy ? { stoppedBy } : {}),
+});
 
 process.on('message', (message: { type?: string }) => {
   if (message.type !== 'close') return;

@@ -41,6 +41,8 @@ export interface IdleSockets {
   opened: number;
   /** Why fewer than asked for were opened (the first error a client saw), if they were. */
   stoppedBy?: string;
+  /** The client processes' resident memory, summed: what the load generator pays for them. */
+  clientRssBytes: number;
   /** Source addresses the sockets came from. */
   sourceAddresses: string[];
   close(): Promise<void>;
@@ -57,6 +59,7 @@ export async function openIdleSockets(url: string, count: number, expect?: strin
   const children: ChildProcess[] = [];
   const sourceAddresses: string[] = [];
   let opened = 0;
+  let clientRssBytes = 0;
   let stoppedBy: string | undefined;
   while (opened < count && !stoppedBy) {
     const share = Math.min(perProcess, count - opened);
@@ -70,13 +73,14 @@ export async function openIdleSockets(url: string, count: number, expect?: strin
     const child = spawn(command ?? 'sh', commandArgs, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     children.push(child);
     sourceAddresses.push(from);
-    const done = await new Promise<{ opened: number; stoppedBy?: string }>((resolve) => {
+    const done = await new Promise<{ opened: number; rss?: number; stoppedBy?: string }>((resolve) => {
       let progress = 0;
-      child.on('message', (message: { type?: string; opened?: number; stoppedBy?: string }) => {
+      child.on('message', (message: { type?: string; opened?: number; rss?: number; stoppedBy?: string }) => {
         if (message.type === 'progress') progress = message.opened ?? progress;
         if (message.type === 'done')
           resolve({
             opened: message.opened ?? 0,
+            rss: message.rss ?? 0,
             ...(message.stoppedBy ? { stoppedBy: message.stoppedBy } : {}),
           });
       });
@@ -86,11 +90,13 @@ export async function openIdleSockets(url: string, count: number, expect?: strin
       );
     });
     opened += done.opened;
+    clientRssBytes += done.rss ?? 0;
     stoppedBy = done.stoppedBy ?? (done.opened < share ? 'client process stopped short' : undefined);
   }
   return {
     opened,
     ...(stoppedBy ? { stoppedBy } : {}),
+    clientRssBytes,
     sourceAddresses,
     async close() {
       await Promise.all(

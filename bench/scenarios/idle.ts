@@ -23,6 +23,8 @@ export interface IdleResult {
   /** Why `sockets` is below the count asked for ("" when it is not). */
   stoppedBy: string;
   sourceAddresses: number;
+  /** The load generator's client processes, resident memory per socket (to size a 100 k run). */
+  clientRssPerSocketKiB: number;
 }
 
 export async function measureIdle(
@@ -56,6 +58,7 @@ export async function measureIdle(
     serverFileLimit: files.limit,
     stoppedBy: sockets.stoppedBy ?? capped,
     sourceAddresses: sockets.sourceAddresses.length,
+    clientRssPerSocketKiB: sockets.clientRssBytes / sockets.opened / 1024,
   };
 }
 
