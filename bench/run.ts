@@ -7,12 +7,12 @@
  *          --only rest,round-trip,fan-out,fan-out-chats,fan-out-cluster,idle,streaming
  *          --seconds N (default 4)   --runs N (default 1): each measurement N times, contenders
  *          taking turns, and the median of the N reported
- *          --idle N (default 10000)   --tokens N (50)   --pace MS (10)   --replies N (15)
+ *          --idle N[,N…] (default 10000): idle sockets, one comparison per count   --tokens N (50)   --pace MS (10)   --replies N (15)
  *          --spike  also run REST with the storage spike's message half (decision 013)
  * The widget scenario is not here: `e2e/widget-weight.test.ts` measures it.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -270,15 +270,19 @@ if (only.has('fan-out-cluster')) {
 }
 
 if (only.has('idle')) {
-  const count = Number(values.idle);
-  await compare([
-    {
-      row: { scenario: 'idle', contender: 'bare ws' },
-      measure: () =>
-        withServer('bare-ws.ts', ['--mode', 'idle'], {}, (server) => measureIdle(server, 'bare-ws', count)),
-    },
-    ...platforms('idle', 'sqlite', 'idle')((server) => measureIdle(server, 'platform', count)),
-  ]);
+  // One comparison per count asked for (`--idle 10000,100000`); each row says the count reached.
+  for (const count of values.idle.split(',').map(Number)) {
+    await compare([
+      {
+        row: { scenario: 'idle', contender: 'bare ws', requested: count },
+        measure: () =>
+          withServer('bare-ws.ts', ['--mode', 'idle'], {}, (server) => measureIdle(server, 'bare-ws', count)),
+      },
+      ...platforms('idle', 'sqlite', `idle-${count}`, { requested: count })((server) =>
+        measureIdle(server, 'platform', count),
+      ),
+    ]);
+  }
 }
 
 if (only.has('streaming')) {
@@ -312,6 +316,14 @@ const machine = {
   cores: cpus().length,
   memoryGiB: round(totalmem() / 1024 ** 3, 1),
   kernel: execFileSync('uname', ['-sr'], { encoding: 'utf8' }).trim(),
+  // What bounds the idle scenario: descriptors per process (one per socket) and ports per source address.
+  fileLimit:
+    /Max open files\s+(\S+)\s+(\S+)/
+      .exec(readFileSync('/proc/self/limits', 'utf8'))
+      ?.slice(1)
+      .join(' soft / ')
+      .concat(' hard') ?? 'unknown',
+  ephemeralPorts: readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().replace(/\s+/, '–'),
   pinned: hasTaskset() ? 'servers on core 0, load generator on core 1 (taskset)' : 'not pinned (no taskset)',
 };
 const run = {
