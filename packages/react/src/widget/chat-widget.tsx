@@ -253,7 +253,7 @@ export function ChatWidget(props: ChatWidgetProps) {
                       </div>
                     </div>
                   )}
-                  <HandoffNotice state={handoff} strings={strings} />
+                  <HandoffNotice state={handoff} messages={messages} strings={strings} />
                 </div>
                 {handoff === 'active' && (
                   <div className="actions">
@@ -334,7 +334,22 @@ export function ChatWidget(props: ChatWidgetProps) {
   );
 }
 
-function HandoffNotice({ state, strings }: { state: string; strings: WidgetStrings }) {
+/**
+ * The chat's handoff state in the widget's own words, unless the thread says it already: the
+ * server announces each step as a system message ("Anna joined the chat."), and saying it twice
+ * reads like two events. A server that does not announce still gets the notice.
+ */
+function HandoffNotice({
+  state,
+  messages,
+  strings,
+}: {
+  state: string;
+  messages: readonly ChatMessage[];
+  strings: WidgetStrings;
+}) {
+  const announced = messages.findLast((message) => message.role === 'system')?.metadata.status === state;
+  if (announced) return null;
   const text =
     state === 'waiting_for_human'
       ? strings.waitingForPerson
