@@ -101,7 +101,7 @@ export function TestQuestion() {
               {result.passages.map((hit) => (
                 <li key={`${hit.document_id}:${hit.heading}:${hit.text.slice(0, 20)}`}>
                   <strong>{hit.title}</strong>
-                  {hit.heading && <span> › {hit.heading}</span>}
+                  {headingBelow(hit) && <span> › {headingBelow(hit)}</span>}
                   <p>{hit.text}</p>
                 </li>
               ))}
@@ -111,4 +111,13 @@ export function TestQuestion() {
       )}
     </section>
   );
+}
+
+/**
+ * The passage's headings under its document's title: a Markdown page's first heading usually is
+ * the title ("Bicycle storage › Bicycle storage › Opening times" would say it twice).
+ */
+function headingBelow(hit: { title: string; heading: string }): string {
+  const [first, ...rest] = hit.heading.split(' › ');
+  return first === hit.title ? rest.join(' › ') : hit.heading;
 }
