@@ -6,27 +6,14 @@
 import { describe, expect, it } from 'vitest';
 import type { Retriever } from '../storage/knowledge-store.ts';
 import type { MessageRecord } from '../storage/store.ts';
+import { messageRecord } from '../testing/message-record.ts';
 import { HUMAN_OFFER, noAnswerText, offeredHuman } from './human-offer.ts';
 import { KnowledgeResponder } from './knowledge-responder.ts';
 import type { ResponderInput, ResponderPart } from './responder.ts';
 
 const empty: Retriever = { search: async () => [] };
 
-function message(role: MessageRecord['role'], content: string, seq: number): MessageRecord {
-  const now = new Date().toISOString();
-  return {
-    id: `m${seq}`,
-    chat_id: 'chat-1',
-    seq,
-    role,
-    content,
-    metadata: {},
-    client_message_id: null,
-    status: 'complete',
-    created_at: now,
-    updated_at: now,
-  };
-}
+const message = messageRecord;
 
 function input(content: string, settings = {}, history: MessageRecord[] = []): ResponderInput {
   const now = new Date().toISOString();

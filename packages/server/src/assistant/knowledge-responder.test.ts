@@ -10,29 +10,14 @@ import { searchTerms } from '../storage/search-terms.ts';
 import { SqliteStore } from '../storage/sqlite/sqlite-store.ts';
 import type { MessageRecord } from '../storage/store.ts';
 import { DEMO_TENANT_ID, ensureDemoTenant } from '../tenancy/demo-tenant.ts';
+import { messageRecord } from '../testing/message-record.ts';
 import { KnowledgeResponder } from './knowledge-responder.ts';
 import type { ResponderInput, ResponderPart } from './responder.ts';
 
 const DONT_KNOW = "I couldn't find that in MIPTech's knowledge base.";
 const HUMAN_OFFER = 'Would you like me to connect you with a member of the team?';
 
-let sequence = 0;
-function message(role: MessageRecord['role'], content: string): MessageRecord {
-  sequence += 1;
-  const time = new Date().toISOString();
-  return {
-    id: `message-${sequence}`,
-    chat_id: 'chat-1',
-    seq: sequence,
-    role,
-    content,
-    metadata: {},
-    client_message_id: null,
-    status: 'complete',
-    created_at: time,
-    updated_at: time,
-  };
-}
+const message = messageRecord;
 
 interface InputOptions {
   tenant_id?: string;
@@ -44,6 +29,7 @@ interface InputOptions {
 function input(content: string, options: InputOptions = {}): ResponderInput {
   const tenant_id = options.tenant_id ?? DEMO_TENANT_ID;
   const time = new Date().toISOString();
+  const question = message('user', content);
   return {
     tenant_id,
     tenant_name: 'MIPTech',
@@ -57,12 +43,12 @@ function input(content: string, options: InputOptions = {}): ResponderInput {
       status: 'active',
       assigned_to: null,
       context: {},
-      last_seq: sequence,
+      last_seq: question.seq,
       created_at: time,
       updated_at: time,
     },
     history: options.history ?? [],
-    message: message('user', content),
+    message: question,
     signal: options.signal ?? new AbortController().signal,
   };
 }

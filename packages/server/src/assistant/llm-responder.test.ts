@@ -8,8 +8,8 @@ import type { LlmConfig } from '../config.ts';
 import { parseAllowList } from '../outbound/allow-list.ts';
 import { OutboundPolicy } from '../outbound/outbound-policy.ts';
 import type { PassageHit, Retriever } from '../storage/knowledge-store.ts';
-import type { MessageRecord } from '../storage/store.ts';
 import { type FakeOpenAi, startFakeOpenAi } from '../testing/fake-openai-server.ts';
+import { messageRecord } from '../testing/message-record.ts';
 import { HUMAN_OFFER, noAnswerText } from './human-offer.ts';
 import { effectiveLlm } from './llm-model.ts';
 import { CUT_OFF_NOTICE, LlmResponder, UNAVAILABLE_MESSAGE } from './llm-responder.ts';
@@ -60,23 +60,7 @@ function capturingLog(): { log: FastifyBaseLogger; lines: Array<Record<string, u
   return { log: log as unknown as FastifyBaseLogger, lines };
 }
 
-let seq = 0;
-function message(role: MessageRecord['role'], content: string): MessageRecord {
-  seq += 1;
-  const now = new Date().toISOString();
-  return {
-    id: `m${seq}`,
-    chat_id: 'chat-1',
-    seq,
-    role,
-    content,
-    metadata: {},
-    client_message_id: null,
-    status: 'complete',
-    created_at: now,
-    updated_at: now,
-  };
-}
+const message = messageRecord;
 
 function input(overrides: Partial<ResponderInput> & { text?: string } = {}): ResponderInput {
   const now = new Date().toISOString();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PassageHit } from '../storage/knowledge-store.ts';
-import type { MessageRecord } from '../storage/store.ts';
+import { messageRecord } from '../testing/message-record.ts';
 import {
   BASE_RULES,
   buildPrompt,
@@ -32,22 +32,7 @@ const PASSAGES = [
   passage(3, 'Shipping', 'Abroad', 'We ship to the EU.'),
 ];
 
-let seq = 0;
-function message(role: MessageRecord['role'], content: string): MessageRecord {
-  seq += 1;
-  return {
-    id: `m${seq}`,
-    chat_id: 'c',
-    seq,
-    role,
-    content,
-    metadata: {},
-    client_message_id: null,
-    status: 'complete',
-    created_at: '2025-01-01T00:00:00.000Z',
-    updated_at: '2025-01-01T00:00:00.000Z',
-  };
-}
+const message = messageRecord;
 
 describe('buildSystemPrompt', () => {
   it('puts the rules first, then persona and tenant instructions, then the numbered passages', () => {
